@@ -1,0 +1,57 @@
+# tcpsnitch — top-level build. `make` builds the CLI and the Linux shims into
+# bin/ and lib/tcpsnitch/ (the same layout as an installed PREFIX, so the CLI
+# finds its shims next to itself with no install step).
+#
+# Pieces owned by other parts of the tree live in mk/*.mk (included below).
+
+PREFIX  ?= /usr/local
+GO      ?= go
+CC      ?= gcc
+LIBDIR  := lib/tcpsnitch
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GITHASH := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+
+SHIM_SRC := $(wildcard shim/*.c)
+SHIM_HDR := $(wildcard shim/*.h) shim/libtcpsnitch.map
+SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidden \
+	-D_GNU_SOURCE -DTCPSNITCH_VERSION='"$(VERSION)"' -DTCPSNITCH_GIT_HASH='"$(GITHASH)"'
+SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libtcpsnitch.map -Wl,-z,defs
+SHIM_LIBS := -ljansson -lpcap -ldl -lpthread
+
+.PHONY: all cli shims test install clean deps demo
+
+all: cli shims
+
+cli:
+	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.gitHash=$(GITHASH)" -o bin/tcpsnitch ./cmd/tcpsnitch
+
+shims: $(LIBDIR)/linux-x86_64/libtcpsnitch.so preload-aliases
+
+$(LIBDIR)/linux-x86_64/libtcpsnitch.so: $(SHIM_SRC) $(SHIM_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -o $@ $(SHIM_SRC) $(SHIM_LDFLAGS) $(SHIM_LIBS)
+
+# glibc expands $LIB in LD_PRELOAD to the loader's own library directory name,
+# so one LD_PRELOAD value picks the right shim for 64- and 32-bit programs.
+# Debian: lib/x86_64-linux-gnu and lib32; other distributions: lib64 and lib.
+preload-aliases:
+	@mkdir -p $(LIBDIR)/lib
+	@ln -sfn ../linux-x86_64 $(LIBDIR)/lib/x86_64-linux-gnu
+	@ln -sfn linux-x86_64 $(LIBDIR)/lib64
+	@if [ -f $(LIBDIR)/linux-i386/libtcpsnitch.so ]; then \
+	  ln -sfn ../linux-i386 $(LIBDIR)/lib/i386-linux-gnu; \
+	  ln -sfn linux-i386 $(LIBDIR)/lib32; \
+	  ln -sfn ../linux-i386/libtcpsnitch.so $(LIBDIR)/lib/libtcpsnitch.so; fi
+
+test: all
+	$(GO) test ./...
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tcpsnitch
+	install -m 755 bin/tcpsnitch $(DESTDIR)$(PREFIX)/bin/tcpsnitch
+	cp -a $(LIBDIR)/. $(DESTDIR)$(PREFIX)/lib/tcpsnitch/
+
+clean:
+	rm -rf bin lib build
+
+-include mk/*.mk
