@@ -1,0 +1,47 @@
+/* rsswrap OUTFILE PROG [ARG...]: runs PROG and writes the peak RSS (KiB) of
+ * PROG and the descendants it waited for to OUTFILE; exits with PROG's status.
+ *
+ * The benchmark puts it right above the workload (below the tcpsnitch CLI or
+ * strace), so the RSS measured is the traced program's, not the tracer's. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("rsswrap 1\n"); /* tcpsnitch's meta/app_version probe */
+		return 0;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: rsswrap OUTFILE PROG [ARG...]\n");
+		return 2;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("rsswrap: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(argv[2], argv + 2);
+		fprintf(stderr, "rsswrap: cannot run %s: %s\n", argv[2], strerror(errno));
+		_exit(127);
+	}
+	int status;
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0) {
+		perror("rsswrap: wait4");
+		return 1;
+	}
+	FILE *f = fopen(argv[1], "w");
+	if (f == NULL || fprintf(f, "%ld\n", ru.ru_maxrss) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "rsswrap: cannot write %s\n", argv[1]);
+		return 1;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Benchmark of issue 4: runs every workload natively, under tcpsnitch and
+# under `strace -f -e trace=network`, pinned to CPU 0 and unpinned, and prints
+# a markdown table (also saved to build/bench/results.md). See bench/README.md.
+#
+# Environment:
+#   BENCH_RUNS=5           pinned runs per workload for native and tcpsnitch
+#   BENCH_STRACE_RUNS=3    pinned runs under strace (slow: ~10x native)
+#   BENCH_UNPINNED_RUNS=3  unpinned runs per workload and mode
+#   BENCH_QUICK=1          small sizes, 3/1/1 runs: a smoke run under a minute
+#   BENCH_ONLY="udp bulk"  run only these workloads
+#   BENCH_TRACER=auto|cli|shim  how to run tcpsnitch (auto: the CLI if it
+#                          traces a probe program, else LD_PRELOAD of the shim)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/build/bench
+CLI=$ROOT/bin/tcpsnitch
+SHIM=$ROOT/lib/tcpsnitch/linux-x86_64/libtcpsnitch.so
+OUT=$BIN/results.md
+
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	RUNS=${BENCH_RUNS:-3} STRACE_RUNS=${BENCH_STRACE_RUNS:-1} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-1}
+else
+	RUNS=${BENCH_RUNS:-5} STRACE_RUNS=${BENCH_STRACE_RUNS:-3} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-3}
+fi
+
+# name  full-size  quick-size  target ratio (tcpsnitch / native, pinned)
+WORKLOADS="
+pingpong    200000  5000   1.5
+bulk        2048    64     1.1
+shortconn   5000    300    2
+udp         200000  5000   1.5
+pingpong_mt 200000  5000   2
+churn_mt    2000    100    2
+fileio      1000000 50000  1.05
+"
+RSS_TARGET_KB=$((32 * 1024)) # tcpsnitch peak RSS <= native + 32 MiB
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+for w in rsswrap $(awk 'NF {print $1}' <<<"$WORKLOADS"); do
+	[ -x "$BIN/$w" ] || die "$BIN/$w is missing: run 'make bench-build' (or make bench)"
+done
+for w in ${BENCH_ONLY:-}; do
+	grep -qw "^$w" <<<"$WORKLOADS" || die "unknown workload '$w' in BENCH_ONLY"
+done
+
+# --- tools -----------------------------------------------------------------
+need_pkgs=()
+command -v taskset >/dev/null || need_pkgs+=(util-linux)
+command -v strace >/dev/null || need_pkgs+=(strace)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	echo "bench: installing ${need_pkgs[*]}" >&2
+	apt-get install -y -qq "${need_pkgs[@]}" >/dev/null || die "cannot install ${need_pkgs[*]}"
+fi
+
+WORK=$(mktemp -d /tmp/tcpsnitch-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# --- how to run tcpsnitch ----------------------------------------------------
+# tracer_cmd DIR: the command prefix that runs a program under tcpsnitch,
+# writing its trace to DIR (which exists and is empty).
+cli_works() {
+	[ -x "$CLI" ] || return 1
+	local d=$WORK/probe
+	rm -rf "$d" && mkdir "$d"
+	"$CLI" -n -d "$d" "$BIN/shortconn" 3 >"$WORK/probe.log" 2>&1 || return 1
+	grep -q '^bench: calls=' "$WORK/probe.log" || return 1
+	[ -n "$(find "$d" -name '*.json' -print -quit)" ]
+}
+TRACER=${BENCH_TRACER:-auto}
+case $TRACER in
+auto) if cli_works; then TRACER=cli; else TRACER=shim; fi ;;
+cli) cli_works || die "bin/tcpsnitch does not trace a probe program (see $WORK/probe.log)" ;;
+shim) ;;
+*) die "BENCH_TRACER must be auto, cli or shim, got '$TRACER'" ;;
+esac
+MODES="native tcpsnitch"
+if [ "$TRACER" = shim ] && [ ! -f "$SHIM" ]; then
+	[ "${BENCH_TRACER:-auto}" = shim ] && die "$SHIM is missing: run make"
+	echo "bench: no working bin/tcpsnitch and no $SHIM: tcpsnitch rows skipped" >&2
+	MODES=native TRACER=none
+fi
+tracer_cmd() {
+	if [ "$TRACER" = cli ]; then
+		echo "$CLI -n -d $1"
+	else
+		echo "env LD_PRELOAD=$SHIM TCPSNITCH_OPT_D=$1"
+	fi
+}
+
+# --- one run -------------------------------------------------------------------
+# run_once MODE PIN WORKLOAD SIZE: appends "secs rss_kb calls events dropped"
+# to $WORK/<workload>.<mode>.<pin>. events/dropped are "-" outside tcpsnitch.
+run_once() {
+	local mode=$1 pin=$2 w=$3 size=$4 trace=$WORK/trace prefix=()
+	rm -rf "$trace" "$WORK/rss" && mkdir "$trace"
+	[ "$pin" = pinned ] && prefix=(taskset -c 0)
+	case $mode in
+	tcpsnitch) read -ra t <<<"$(tracer_cmd "$trace")"; prefix+=("${t[@]}") ;;
+	strace) prefix+=(strace -f -e trace=network -o /dev/null) ;;
+	esac
+	local start=$EPOCHREALTIME status=0
+	"${prefix[@]}" "$BIN/rsswrap" "$WORK/rss" "$BIN/$w" "$size" >"$WORK/log" 2>&1 || status=$?
+	local end=$EPOCHREALTIME
+	if [ $status -ne 0 ] || ! grep -q '^bench: calls=' "$WORK/log"; then
+		echo "bench: $w ($mode, $pin) failed with status $status:" >&2
+		tail -5 "$WORK/log" >&2
+		echo "fail fail fail fail fail" >>"$WORK/$w.$mode.$pin"
+		return
+	fi
+	local calls events=- dropped=-
+	calls=$(sed -n 's/^bench: calls=//p' "$WORK/log" | tail -1)
+	if [ "$mode" = tcpsnitch ]; then
+		# One JSON line per event; tcp_info samples and pseudo events
+		# (forked_socket, ghost_socket) are not calls the program made.
+		events=$(find "$trace" -name '*.json' -exec cat {} + |
+			grep -cvE '"type": ?"tcp_info"|"fake_call": ?true' || true)
+		dropped=$(find "$trace" -name logs.txt -exec cat {} + |
+			sed -n 's/.*tcpsnitch: [0-9]* events recorded, \([0-9]*\) dropped.*/\1/p' |
+			awk '{s += $1} END {print s + 0}')
+	fi
+	echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') $(cat "$WORK/rss") $calls $events $dropped" \
+		>>"$WORK/$w.$mode.$pin"
+}
+
+command -v strace >/dev/null && MODES="$MODES strace"
+
+runs_for() { # MODE PIN
+	if [ "$2" = unpinned ]; then echo "$UNPINNED_RUNS"
+	elif [ "$1" = strace ]; then echo "$STRACE_RUNS"
+	else echo "$RUNS"; fi
+}
+
+selected() { [ -z "${BENCH_ONLY:-}" ] || grep -qw "$1" <<<"$BENCH_ONLY"; }
+
+# Modes alternate inside each round so slow drift of the machine hits all.
+while read -r w full quick target; do
+	[ -n "$w" ] && selected "$w" || continue
+	size=$full && [ "$QUICK" = 1 ] && size=$quick
+	for pin in pinned unpinned; do
+		max=0
+		for m in $MODES; do n=$(runs_for "$m" "$pin"); [ "$n" -gt "$max" ] && max=$n; done
+		for ((i = 1; i <= max; i++)); do
+			for m in $MODES; do
+				[ "$i" -le "$(runs_for "$m" "$pin")" ] || continue
+				echo "bench: $w size=$size $m $pin run $i" >&2
+				run_once "$m" "$pin" "$w" "$size"
+			done
+		done
+	done
+done <<<"$WORKLOADS"
+
+# --- table ---------------------------------------------------------------------
+median() { # FILE COLUMN: median of that column, "fail" if any run failed
+	awk -v c="$2" '{print $c}' "$1" | sort -n | awk '
+		/fail/ {bad = 1} {v[NR] = $1}
+		END {if (bad || NR == 0) print "fail"; else if (NR % 2) print v[(NR + 1) / 2];
+		     else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+maxcol() { awk -v c="$2" '$c != "fail" && $c > m {m = $c} END {print m + 0}' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "fail" || b == "fail" || b == 0) print "-"; else printf "%.2f", a / b}'; }
+# events vs calls over all runs: "N = N" when every run matched, else the
+# first run that did not, marked MISMATCH.
+events_vs_calls() {
+	awk '$1 != "fail" {
+		if ($4 != $3 && !bad) {bad = 1; e = $4; c = $3}
+		if (!bad) {e = $4; c = $3}
+		if ($5 != "-" && $5 > 0) drop += $5}
+	END {if (c == "") print "-"; else if (bad) printf "%s vs %s MISMATCH", e, c;
+	     else printf "%s = %s", e, c; if (drop) printf " (%d dropped)", drop}' "$1"
+}
+
+{
+	echo "| workload | mode | median s (pinned) | ratio (pinned) | target | median s (unpinned) | ratio (unpinned) | peak RSS KiB | events recorded vs calls made |"
+	echo "|---|---|---:|---:|---|---:|---:|---:|---|"
+	while read -r w full quick target; do
+		[ -n "$w" ] && selected "$w" || continue
+		nat_p=$(median "$WORK/$w.native.pinned" 1)
+		nat_u=$(median "$WORK/$w.native.unpinned" 1)
+		nat_rss=$(maxcol "$WORK/$w.native.pinned" 2)
+		for m in $MODES; do
+			p=$(median "$WORK/$w.$m.pinned" 1)
+			u=$(median "$WORK/$w.$m.unpinned" 1)
+			rss=$(cat "$WORK/$w.$m.pinned" "$WORK/$w.$m.unpinned" >"$WORK/both"; maxcol "$WORK/both" 2)
+			rp=$(ratio "$p" "$nat_p") ru=$(ratio "$u" "$nat_u") tgt="" ev="calls $(median "$WORK/$w.$m.pinned" 3)"
+			if [ "$m" = tcpsnitch ]; then
+				tgt=$(awk -v r="$rp" -v t="$target" 'BEGIN {print "≤ " t "× " ((r != "-" && r <= t) ? "ok" : "MISS")}')
+				[ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] && rss="$rss (MISS: > native + 32 MiB)"
+				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
+			fi
+			echo "| $w | $m | $p | $rp | $tgt | $u | $ru | $rss | $ev |"
+		done
+	done <<<"$WORKLOADS"
+	echo
+	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned; sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; shim $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
+} >"$OUT"
+cat "$OUT"

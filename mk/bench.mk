@@ -1,0 +1,34 @@
+# Benchmark of issue 4 (bench/README.md): `make bench` runs every workload
+# natively, under tcpsnitch and under strace and prints a table;
+# `make bench-quick` does the same with small sizes as a smoke run.
+# BENCH_RUNS / BENCH_UNPINNED_RUNS / BENCH_ONLY are passed to bench/run.sh.
+
+BENCH_DIR := build/bench
+BENCH_WORKLOADS := pingpong bulk shortconn udp pingpong_mt churn_mt fileio
+BENCH_BINS := $(addprefix $(BENCH_DIR)/,$(BENCH_WORKLOADS) rsswrap)
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -pthread
+
+.PHONY: bench bench-quick bench-build bench-tracer
+
+bench-build: $(BENCH_BINS)
+
+$(BENCH_DIR)/rsswrap: bench/rsswrap.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/%: bench/%.c bench/common.c bench/common.h
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< bench/common.c
+
+# The CLI and the shim are built first but may fail while they are being
+# written: run.sh then falls back to the shim alone (LD_PRELOAD), or skips the
+# tcpsnitch rows and says so.
+bench-tracer:
+	-@$(MAKE) --no-print-directory cli
+	-@$(MAKE) --no-print-directory shims
+
+bench: bench-build bench-tracer
+	bench/run.sh
+
+bench-quick: bench-build bench-tracer
+	BENCH_QUICK=1 bench/run.sh
