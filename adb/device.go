@@ -1,0 +1,141 @@
+package adb
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/electricbubble/gadb"
+)
+
+// Device is one online Android device.
+type Device interface {
+	Sheller
+	Serial() string
+	// Push writes size bytes from r to the device file remote with mode.
+	Push(r io.Reader, size int64, remote string, mode os.FileMode) error
+	// PushFile copies a local file to the device.
+	PushFile(local, remote string, mode os.FileMode) error
+	// ReadFile returns a device file's content; a missing file is an
+	// error wrapping os.ErrNotExist.
+	ReadFile(remote string) ([]byte, error)
+	// PullDir copies a device directory tree into the local directory.
+	PullDir(remote, local string) (PullStats, error)
+	// AdbRoot restarts adbd as root (`adb root`) and waits until the
+	// device is back; an error says why not (production build).
+	AdbRoot() error
+}
+
+// device is a Device reached through the adb server with gadb.
+type device struct {
+	client *Client
+	serial string
+	g      gadb.Device
+}
+
+func (d *device) Serial() string { return d.serial }
+
+// ShellLine runs cmdline through the legacy shell service (the only one
+// gadb speaks) and recovers the exit status from an appended marker.
+func (d *device) ShellLine(cmdline string) (Result, error) {
+	marker := newMarker()
+	raw, err := d.g.RunShellCommandWithBytes(withStatus(cmdline, marker))
+	if err != nil {
+		return Result{}, d.connErr("shell", err)
+	}
+	return parseStatus(string(raw), marker)
+}
+
+// connErr turns a transport failure into a message naming the device and,
+// when the server knows, its state.
+func (d *device) connErr(op string, err error) error {
+	if states, serr := d.client.states(); serr == nil {
+		if st, ok := states[d.serial]; !ok {
+			return fmt.Errorf("device %s disappeared during %s: %v", d.serial, op, err)
+		} else if st != StateDevice {
+			return &StateError{Serial: d.serial, State: st}
+		}
+	}
+	return fmt.Errorf("device %s: %s: %w", d.serial, op, err)
+}
+
+func (d *device) Push(r io.Reader, size int64, remote string, mode os.FileMode) error {
+	bar := newBar(d.client.progress, size, "push "+baseName(remote))
+	if bar != nil {
+		r = io.TeeReader(r, bar)
+		defer bar.Finish()
+	}
+	if err := d.g.Push(r, remote, time.Now(), mode.Perm()); err != nil {
+		return fmt.Errorf("push %s: %w", remote, err)
+	}
+	return nil
+}
+
+func (d *device) PushFile(local, remote string, mode os.FileMode) error {
+	f, err := os.Open(local)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return d.Push(f, st.Size(), remote, mode)
+}
+
+func (d *device) ReadFile(remote string) ([]byte, error) {
+	st, err := d.stat(remote)
+	if err != nil {
+		return nil, err
+	}
+	if st.Mode&modeTypeMask != modeRegular {
+		return nil, fmt.Errorf("%s on %s: %w", remote, d.serial, os.ErrNotExist)
+	}
+	var buf bytes.Buffer
+	if err := d.g.Pull(remote, &buf); err != nil {
+		return nil, fmt.Errorf("pull %s: %w", remote, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (d *device) AdbRoot() error {
+	msg, err := deviceQuery(d.client.addr, d.serial, "root:")
+	if err != nil {
+		return fmt.Errorf("adb root: %w", err)
+	}
+	msg = strings.TrimSpace(msg)
+	switch {
+	case strings.Contains(msg, "already running as root"):
+		return nil
+	case strings.Contains(msg, "restarting adbd as root"):
+		return d.waitRoot(20 * time.Second)
+	default:
+		return fmt.Errorf("adb root: %s", msg)
+	}
+}
+
+// waitRoot waits for the device to reconnect after adbd restarted, and
+// checks that its shell is now root.
+func (d *device) waitRoot(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		states, err := d.client.states()
+		if err != nil || states[d.serial] != StateDevice {
+			continue
+		}
+		g, err := d.client.Device(d.serial)
+		if err != nil {
+			continue
+		}
+		if out, err := Run(g, "id", "-u"); err == nil && strings.TrimSpace(out) == "0" {
+			d.g = g.(*device).g
+			return nil
+		}
+	}
+	return fmt.Errorf("adb root: device %s did not come back as root within %s", d.serial, timeout)
+}
