@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/tcpsnitch/tcpsnitch/adb"
+	"github.com/tcpsnitch/tcpsnitch/internal/android"
+	"github.com/tcpsnitch/tcpsnitch/internal/cliio"
+	"github.com/tcpsnitch/tcpsnitch/internal/runner"
+	"github.com/tcpsnitch/tcpsnitch/internal/upload"
+)
+
+// runAndroidLaunch is `tcpsnitch -a <pkg>`: install the shim for the app,
+// set its options and wrap.<pkg>, start the app.
+func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Streams) error {
+	libDir, err := runner.LibDir()
+	if err != nil && opts.ShimPath == "" {
+		return err
+	}
+	client, dev, err := openDevice(opts, streams)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s, err := android.Launch(dev, android.LaunchOptions{
+		Query: opts.AndroidPackage, Shim: opts.ShimPath, LibDir: libDir, HostDir: opts.Dir,
+		NoUpload: opts.NoUpload, Prompt: opts.Prompt, Options: opts.Shim,
+		Log: streams.ErrOut, // AllowPermissive: needs a --allow-permissive flag in RootOptions (CLI helper)
+	})
+	if err != nil {
+		return err
+	}
+	next := "tcpsnitch -k " + s.Package
+	if several, _ := severalDevices(client); several {
+		next = "tcpsnitch -s " + dev.Serial() + " -k " + s.Package
+	}
+	fmt.Fprintf(streams.ErrOut, "Use the app now; when done, run:\n  %s\n", next)
+	return nil
+}
+
+// runAndroidKill is `tcpsnitch -k <pkg>`: stop the app, pull the trace,
+// clean the device, upload.
+func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Streams) error {
+	_, dev, err := openDevice(opts, streams)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	res, err := android.Kill(dev, android.KillOptions{
+		Query: opts.KillPackage, HostDir: opts.Dir,
+		Version: versionString(), GitHash: gitHashString(), Log: streams.ErrOut,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(streams.ErrOut, "Trace saved in %s.\n", res.HostDir)
+	err = upload.Run(ctx, upload.Options{
+		TraceDir: res.HostDir, Server: opts.Server, Timeout: opts.UploadTimeout,
+		NoUpload: opts.NoUpload || res.Session.NoUpload,
+		Prompt:   opts.Prompt || res.Session.Prompt,
+	}, streams)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w (the trace is kept in %s)", err, res.HostDir)
+	}
+	return err
+}
+
+// newADBClient connects to the host's adb server (starting it if needed);
+// progress bars go to stderr only when it is a terminal.
+func newADBClient(streams *cliio.Streams) (*adb.Client, error) {
+	o := adb.Options{StartServer: true}
+	if streams.IsStderrTTY() {
+		o.Progress = streams.ErrOut
+	}
+	return adb.NewClient(o)
+}
+
+// openDevice chooses the device for this run (-s, $ANDROID_SERIAL, the
+// configured default, the only one, or the user's pick) and opens it.
+func openDevice(opts *RootOptions, streams *cliio.Streams) (*adb.Client, adb.Device, error) {
+	client, err := newADBClient(streams)
+	if err != nil {
+		return nil, nil, err
+	}
+	devs, err := client.Devices()
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := android.ChooseDevice(devs, deviceChoice(opts), devicePrompt(streams))
+	if err != nil {
+		return nil, nil, err
+	}
+	dev, err := client.Device(info.Serial)
+	return client, dev, err
+}
+
+// deviceChoice splits opts.Serial (already flag > $ANDROID_SERIAL > config)
+// back into its source: a configured default that is not attached does not
+// stop a run with a single other device.
+func deviceChoice(opts *RootOptions) android.Choice {
+	env := os.Getenv("ANDROID_SERIAL")
+	switch {
+	case opts.Serial == "":
+		return android.Choice{}
+	case env == "" && opts.Config != nil && opts.Serial == opts.Config.Device:
+		return android.Choice{Config: opts.Serial}
+	case opts.Serial == env:
+		return android.Choice{Env: env}
+	}
+	return android.Choice{Flag: opts.Serial}
+}
+
+// devicePrompt asks on the terminal, or returns nil when stdin or stderr
+// is not one (scripts get an error listing the devices instead).
+func devicePrompt(streams *cliio.Streams) android.Prompt {
+	if !streams.IsStdinTTY() || !streams.IsStderrTTY() {
+		return nil
+	}
+	return android.TerminalPrompt(streams.In, streams.ErrOut)
+}
+
+func severalDevices(c *adb.Client) (bool, error) {
+	devs, err := c.Devices()
+	return len(devs) > 1, err
+}
