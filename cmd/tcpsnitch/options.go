@@ -33,6 +33,9 @@ type RootOptions struct {
 	KillPackage    string // -k: stop this package and pull its trace
 	Serial         string // -s: device serial; else $ANDROID_SERIAL, else config device
 	ShimPath       string // --shim: use this libtcpsnitch.so instead of the built one
+	// --allow-permissive: Android may switch SELinux to permissive when root
+	// alone cannot set wrap.<pkg> (said aloud, never silent).
+	AllowPermissive bool
 
 	Config *config.Config // the loaded config file (never nil after setup)
 	Args   []string       // the command to trace and its arguments
