@@ -14,10 +14,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$ROOT/build/bench
-CLI=$ROOT/bin/tcpsnitch
-SHIM=$ROOT/lib/tcpsnitch/linux-x86_64/libtcpsnitch.so
-OUT=$BIN/results.md
+OUT=$ROOT/build/bench/results.md
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -40,9 +37,20 @@ RSS_TARGET_KB=$((32 * 1024)) # tcpsnitch peak RSS <= native + 32 MiB
 
 die() { echo "bench: $*" >&2; exit 1; }
 
-for w in rsswrap $(awk 'NF {print $1}' <<<"$WORKLOADS"); do
-	[ -x "$BIN/$w" ] || die "$BIN/$w is missing: run 'make bench-build' (or make bench)"
-done
+WORK=$(mktemp -d /tmp/tcpsnitch-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# Run from a snapshot of the binaries, the CLI and the shim: other work in the
+# tree (make clean, a rebuilt shim) must not change them in the middle of a run.
+make -s --no-print-directory -C "$ROOT" bench-build || die "cannot build the workloads"
+mkdir -p "$WORK/bin" "$WORK/lib"
+BIN=$WORK/bin
+cp "$ROOT"/build/bench/* "$BIN/"
+[ -x "$ROOT/bin/tcpsnitch" ] && cp "$ROOT/bin/tcpsnitch" "$BIN/tcpsnitch"
+[ -d "$ROOT/lib/tcpsnitch" ] && cp -a "$ROOT/lib/tcpsnitch" "$WORK/lib/"
+CLI=$BIN/tcpsnitch # finds its shims in $WORK/lib/tcpsnitch
+SHIM=$WORK/lib/tcpsnitch/linux-x86_64/libtcpsnitch.so
+
 for w in ${BENCH_ONLY:-}; do
 	grep -qw "^$w" <<<"$WORKLOADS" || die "unknown workload '$w' in BENCH_ONLY"
 done
@@ -55,9 +63,6 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 	echo "bench: installing ${need_pkgs[*]}" >&2
 	apt-get install -y -qq "${need_pkgs[@]}" >/dev/null || die "cannot install ${need_pkgs[*]}"
 fi
-
-WORK=$(mktemp -d /tmp/tcpsnitch-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
 
 # --- how to run tcpsnitch ----------------------------------------------------
 # tracer_cmd DIR: the command prefix that runs a program under tcpsnitch,
@@ -79,8 +84,8 @@ shim) ;;
 esac
 MODES="native tcpsnitch"
 if [ "$TRACER" = shim ] && [ ! -f "$SHIM" ]; then
-	[ "${BENCH_TRACER:-auto}" = shim ] && die "$SHIM is missing: run make"
-	echo "bench: no working bin/tcpsnitch and no $SHIM: tcpsnitch rows skipped" >&2
+	[ "${BENCH_TRACER:-auto}" = shim ] && die "lib/tcpsnitch/linux-x86_64/libtcpsnitch.so is missing: run make"
+	echo "bench: no working bin/tcpsnitch and no libtcpsnitch.so: tcpsnitch rows skipped" >&2
 	MODES=native TRACER=none
 fi
 tracer_cmd() {
@@ -196,6 +201,7 @@ events_vs_calls() {
 	done <<<"$WORKLOADS"
 	echo
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
-	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned; sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; shim $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
-} >"$OUT"
+	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned; sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
+} >"$WORK/results.md"
+mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"
 cat "$OUT"
