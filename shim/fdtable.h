@@ -1,0 +1,32 @@
+/* fd -> traced socket, classified once per fd and kept current by the hooks
+ * that create, copy and close fds. A lookup is an array read: no system call
+ * on the hot path of a known fd. */
+#ifndef TCPSNITCH_FDTABLE_H
+#define TCPSNITCH_FDTABLE_H
+
+#include "sock.h"
+
+/* Entry values besides a struct sock pointer. */
+#define FD_UNKNOWN ((uintptr_t)0)   /* never seen: classify on first use */
+#define FD_IGNORED ((uintptr_t)1)   /* not an internet socket */
+#define FD_CLOSING ((uintptr_t)2)   /* being closed by another thread */
+
+/* The socket behind fd, classifying an unknown fd the first time it is used
+ * (a socket first seen this way gets a ghost_socket event). NULL if fd is
+ * not a traced socket. */
+struct sock *fdt_get(int fd);
+/* Only the cached value, never a system call (hooks that must not classify). */
+uintptr_t fdt_peek(int fd);
+void fdt_set(int fd, struct sock *s); /* new socket or copy on fd */
+void fdt_ignore(int fd);              /* fd known not to be traced */
+/* Takes the socket off fd before the real close, so a new socket that
+ * reuses fd number cannot get the close. Returns what was there. */
+uintptr_t fdt_take(int fd);
+/* After the real close: fd may be anything next time. */
+void fdt_forget(int fd);
+/* After close_range/closefrom: every fd in [lo, hi] is unknown again. */
+void fdt_forget_range(unsigned lo, unsigned hi);
+/* Calls fn for every fd that refers to a socket (fork child, close_range). */
+void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int fd, struct sock *, void *), void *arg);
+
+#endif

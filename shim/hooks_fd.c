@@ -1,0 +1,295 @@
+/* Hooks: the fd's life — close (and its range forms), dup*, fcntl, ioctl,
+ * fdopen. They keep the fd table current. */
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "options.h"
+#include "real.h"
+#include "record.h"
+#include "tcpinfo.h"
+
+/* Before the real close of fd: takes its socket off the table (see
+ * fdt_take) and drops one reference. Returns the socket or NULL;
+ * *last says whether this was its last fd. */
+static struct sock *close_begin(int fd, bool *last) {
+	/* An fd never used since we know it may be an internet socket we did
+	 * not see created: classify it so its close is not lost. */
+	if (fdt_peek(fd) == FD_UNKNOWN) fdt_get(fd);
+	uintptr_t v = fdt_take(fd);
+	if (v <= FD_CLOSING) return NULL;
+	struct sock *s = (struct sock *)v;
+	*last = __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) <= 0;
+	if (*last && (opt.tcpinfo_bytes || opt.tcpinfo_usec)) tcpinfo_sample(s, fd);
+	return s;
+}
+
+/* After the real close: the close event, and the socket's end if it was
+ * the last fd. implicit: closed as a side effect (dup2 over it, exit...). */
+static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
+	if (s) {
+		struct event ev;
+		ev_init(&ev, EV_CLOSE, ret, ret < 0, err);
+		record(s, fd, &ev);
+		if (last) {
+			pthread_mutex_lock(&s->lock);
+			s->closed = true;
+			s->closed_usec = ev.ts_usec;
+			pthread_mutex_unlock(&s->lock);
+			capture_stop(s);
+		}
+	}
+	fdt_forget(fd);
+}
+
+static int traced_close(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
+	bool last = false;
+	struct sock *s = close_begin(fd, &last);
+	int ret = real_close(fd, tag);
+	int err = errno;
+	close_end(s, fd, ret, err, last);
+	errno = err;
+	return ret;
+}
+
+static int plain_close(int fd, uint64_t tag) {
+	(void)tag;
+	return REAL(close)(fd);
+}
+
+EXPORT int close(int fd) {
+	if (!tracing_active()) return REAL(close)(fd);
+	return traced_close(fd, plain_close, 0);
+}
+
+#ifdef __ANDROID__
+/* Java's FileDescriptor (and so every Java socket) closes through fdsan. */
+static int fdsan_close(int fd, uint64_t tag) { return REAL(android_fdsan_close_with_tag)(fd, tag); }
+
+EXPORT int android_fdsan_close_with_tag(int fd, uint64_t tag) {
+	if (!tracing_active()) return REAL(android_fdsan_close_with_tag)(fd, tag);
+	return traced_close(fd, fdsan_close, tag);
+}
+#endif
+
+/* close_range / closefrom: every socket in the range gets its close. */
+struct range_close {
+	int fds[256];
+	struct sock *socks[256];
+	bool last[256];
+	int n;
+	bool more;
+};
+
+static void collect_range(int fd, struct sock *s, void *arg) {
+	(void)s;
+	struct range_close *r = arg;
+	if (r->n == 256) {
+		r->more = true;
+		return;
+	}
+	r->fds[r->n++] = fd;
+}
+
+static int range_close(unsigned first, unsigned last, int (*do_close)(unsigned, unsigned, int), int flags) {
+	struct range_close r;
+	r.n = 0;
+	r.more = false;
+	fdt_foreach_sock(first, last, collect_range, &r);
+	if (r.more) {
+		/* Very many sockets: close those one by one first, in order, with
+		 * the real close, then the range. */
+		for (int i = 0; i < r.n; i++) {
+			bool l = false;
+			struct sock *s = close_begin(r.fds[i], &l);
+			int ret = REAL(close)(r.fds[i]);
+			close_end(s, r.fds[i], ret, errno, l);
+		}
+		return range_close(first, last, do_close, flags);
+	}
+	for (int i = 0; i < r.n; i++) r.socks[i] = close_begin(r.fds[i], &r.last[i]);
+	int ret = do_close(first, last, flags);
+	int err = errno;
+	for (int i = 0; i < r.n; i++) {
+		if (ret == 0) close_end(r.socks[i], r.fds[i], ret, err, r.last[i]);
+		else if (r.socks[i]) { /* failed: nothing was closed */
+			__atomic_add_fetch(&r.socks[i]->refs, 1, __ATOMIC_ACQ_REL);
+			fdt_set(r.fds[i], r.socks[i]);
+		}
+	}
+	/* Other fds in the range may be anything next time they appear. */
+	errno = err;
+	return ret;
+}
+
+static int real_close_range(unsigned first, unsigned last, int flags) {
+	return REAL(close_range)(first, last, flags);
+}
+
+static int real_closefrom(unsigned first, unsigned last, int flags) {
+	(void)last, (void)flags;
+	REAL(closefrom)((int)first);
+	return 0;
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
+		return REAL(close_range)(first, last, flags);
+	int ret = range_close(first, last, real_close_range, flags);
+	if (ret == 0) fdt_forget_range(first, last);
+	return ret;
+}
+
+EXPORT void closefrom(int lowfd) {
+	if (!tracing_active() || lowfd < 0) {
+		REAL(closefrom)(lowfd);
+		return;
+	}
+	int err = errno;
+	range_close((unsigned)lowfd, ~0u, real_closefrom, 0);
+	fdt_forget_range((unsigned)lowfd, ~0u);
+	errno = err;
+}
+
+/* ---- dup family ---- */
+
+/* newfd now refers to what oldfd refers to. */
+static void copy_entry(int oldfd, int newfd, struct sock *s) {
+	if (s) {
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+		fdt_set(newfd, s);
+	} else if (fdt_peek(oldfd) == FD_IGNORED) {
+		fdt_ignore(newfd);
+	} else {
+		fdt_forget(newfd);
+	}
+}
+
+static void record_dup(int type, struct sock *s, int oldfd, int ret, int err, int newfd, int flags) {
+	if (!s) return;
+	struct event ev;
+	ev_init(&ev, type, ret, ret < 0, err);
+	ev.d.dup.newfd = ret >= 0 ? ret : newfd;
+	ev.d.dup.flags = flags;
+	ev.d.dup.sock = s->info;
+	record(s, oldfd, &ev);
+}
+
+EXPORT int dup(int fd) {
+	int ret = REAL(dup)(fd);
+	int err = errno;
+	if (!tracing_active()) return ret;
+	struct sock *s = traced(fd);
+	if (ret >= 0) copy_entry(fd, ret, s);
+	record_dup(EV_DUP, s, fd, ret, err, -1, 0);
+	errno = err;
+	return ret;
+}
+
+/* dup2/dup3 close newfd first when it is open: a socket there gets its
+ * close, taken before the call so a racing socket() cannot get it. */
+static int dup_onto(int type, int oldfd, int newfd, int flags) {
+	if (!tracing_active() || oldfd == newfd)
+		return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	struct sock *s = traced(oldfd);
+	bool last = false;
+	struct sock *victim = close_begin(newfd, &last);
+	int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	int err = errno;
+	if (ret >= 0) {
+		close_end(victim, newfd, 0, 0, last);
+		copy_entry(oldfd, newfd, s);
+	} else if (victim) { /* failed: newfd untouched */
+		__atomic_add_fetch(&victim->refs, 1, __ATOMIC_ACQ_REL);
+		fdt_set(newfd, victim);
+	} else {
+		fdt_forget(newfd);
+	}
+	record_dup(type, s, oldfd, ret, err, newfd, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT int dup2(int oldfd, int newfd) { return dup_onto(EV_DUP2, oldfd, newfd, 0); }
+
+EXPORT int dup3(int oldfd, int newfd, int flags) { return dup_onto(EV_DUP3, oldfd, newfd, flags); }
+
+/* ---- fcntl, ioctl, fdopen ---- */
+
+static int traced_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg) {
+	int ret = real(fd, cmd, arg);
+	int err = errno;
+	if (!tracing_active()) return ret;
+	struct sock *s = traced(fd);
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && ret >= 0) copy_entry(fd, ret, s);
+	if (s) {
+		struct event ev;
+		ev_init(&ev, EV_FCNTL, ret, ret < 0, err);
+		ev.d.fcntl.cmd = cmd;
+		ev.d.fcntl.arg = arg;
+		record(s, fd, &ev);
+	}
+	errno = err;
+	return ret;
+}
+
+/* The third argument is an int, a long or a pointer depending on cmd; on
+ * every ABI we build for, a long can carry each of them unchanged. */
+EXPORT int fcntl(int fd, int cmd, ...) {
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return traced_fcntl(real_fns.fcntl ? real_fns.fcntl : (real_init(), real_fns.fcntl), fd, cmd, arg);
+}
+
+EXPORT int fcntl64(int fd, int cmd, ...) {
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return traced_fcntl(real_fns.fcntl64 ? real_fns.fcntl64 : (real_init(), real_fns.fcntl64), fd, cmd, arg);
+}
+
+EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	int ret = REAL(ioctl)(fd, request, arg);
+	int err = errno;
+	struct sock *s = traced(fd);
+	if (s) {
+		struct event ev;
+		ev_init(&ev, EV_IOCTL, ret, ret < 0, err);
+		ev.d.ioctl.request = (unsigned long)request;
+		ev.d.ioctl.has_arg = 0;
+		unsigned long r = (unsigned long)request;
+		if (ret >= 0 && arg && (r == FIONREAD || r == FIONBIO || r == SIOCOUTQ || r == SIOCATMARK)) {
+			ev.d.ioctl.arg = *(int *)arg;
+			ev.d.ioctl.has_arg = 1;
+		}
+		record(s, fd, &ev);
+	}
+	errno = err;
+	return ret;
+}
+
+EXPORT FILE *fdopen(int fd, const char *mode) {
+	FILE *f = REAL(fdopen)(fd, mode);
+	int err = errno;
+	struct sock *s = traced(fd);
+	if (s) {
+		struct event ev;
+		ev_init(&ev, EV_FDOPEN, f ? 0 : -1, !f, err);
+		snprintf(ev.d.fdopen.mode, sizeof ev.d.fdopen.mode, "%s", mode ? mode : "");
+		record(s, fd, &ev);
+	}
+	errno = err;
+	return f;
+}

@@ -1,0 +1,253 @@
+/* Hooks: moving data (send/recv families, read/write, vectors, sendfile).
+ * read() and write() run on every fd of the program: for a fd that is not
+ * a traced socket they cost one array read after the real call. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "addr.h"
+#include "real.h"
+#include "record.h"
+
+static void record_io(int type, int fd, ssize_t ret, int err, size_t bytes, int flags,
+		      const struct sockaddr *addr, socklen_t addrlen) {
+	struct sock *s = traced(fd);
+	if (LIKELY(!s)) return;
+	struct event ev;
+	ev_init(&ev, type, ret, ret < 0, err);
+	ev.d.io.bytes = bytes;
+	ev.d.io.flags = flags;
+	addr_from_sockaddr(&ev.d.io.addr, addr, addrlen);
+	record(s, fd, &ev);
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags) {
+	ssize_t ret = REAL(send)(fd, buf, len, flags);
+	int err = errno;
+	record_io(EV_SEND, fd, ret, err, len, flags, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags) {
+	ssize_t ret = REAL(recv)(fd, buf, len, flags);
+	int err = errno;
+	record_io(EV_RECV, fd, ret, err, len, flags, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags) {
+	ssize_t ret = REAL(__recv_chk)(fd, buf, len, buflen, flags);
+	int err = errno;
+	record_io(EV_RECV, fd, ret, err, len, flags, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen) {
+	ssize_t ret = REAL(sendto)(fd, buf, len, flags, addr, alen);
+	int err = errno;
+	record_io(EV_SENDTO, fd, ret, err, len, flags, addr, alen);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen) {
+	ssize_t ret = REAL(recvfrom)(fd, buf, len, flags, addr, alen);
+	int err = errno;
+	record_io(EV_RECVFROM, fd, ret, err, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, struct sockaddr *addr,
+			      socklen_t *alen) {
+	ssize_t ret = REAL(__recvfrom_chk)(fd, buf, len, buflen, flags, addr, alen);
+	int err = errno;
+	record_io(EV_RECVFROM, fd, ret, err, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t len) {
+	ssize_t ret = REAL(write)(fd, buf, len);
+	int err = errno;
+	record_io(EV_WRITE, fd, ret, err, len, 0, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t len) {
+	ssize_t ret = REAL(read)(fd, buf, len);
+	int err = errno;
+	record_io(EV_READ, fd, ret, err, len, 0, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
+	ssize_t ret = REAL(__read_chk)(fd, buf, len, buflen);
+	int err = errno;
+	record_io(EV_READ, fd, ret, err, len, 0, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+/* Sizes of an iovec array into m (inline) and, past EV_IOV_INLINE, into a
+ * heap copy of all of them in ev->extra. Returns the total length. */
+static uint64_t fill_iov(struct event *ev, struct ev_msg *m, const struct iovec *iov, int cnt, bool may_alloc) {
+	uint64_t total = 0;
+	m->iovcnt = cnt > 0 ? (uint32_t)cnt : 0;
+	uint32_t *all = NULL;
+	if (iov && m->iovcnt > EV_IOV_INLINE && may_alloc) {
+		all = malloc(m->iovcnt * sizeof *all);
+		if (all) {
+			ev->extra = all;
+			ev->extra_len = m->iovcnt * (uint32_t)sizeof *all;
+		}
+	}
+	for (uint32_t i = 0; iov && i < m->iovcnt; i++) {
+		total += iov[i].iov_len;
+		if (i < EV_IOV_INLINE) m->iov_sizes[i] = (uint32_t)iov[i].iov_len;
+		if (all) all[i] = (uint32_t)iov[i].iov_len;
+	}
+	return total;
+}
+
+/* Everything of a msghdr but its payload. */
+static uint64_t fill_msg(struct event *ev, struct ev_msg *m, const struct msghdr *msg, bool may_alloc) {
+	memset(m, 0, sizeof *m);
+	if (!msg) return 0;
+	uint64_t total = fill_iov(ev, m, msg->msg_iov, (int)msg->msg_iovlen, may_alloc);
+	m->controllen = (uint32_t)msg->msg_controllen;
+	if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c && m->ncmsg < EV_CMSG_MAX;
+		     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+			m->cmsg[m->ncmsg].level = c->cmsg_level;
+			m->cmsg[m->ncmsg].type = c->cmsg_type;
+			m->cmsg[m->ncmsg].len = (uint32_t)c->cmsg_len;
+			m->ncmsg++;
+		}
+	}
+	addr_from_sockaddr(&m->name, msg->msg_name, msg->msg_namelen);
+	return total;
+}
+
+static void record_msg(int type, int fd, ssize_t ret, int err, const struct msghdr *msg, int flags) {
+	struct sock *s = traced(fd);
+	if (!s) return;
+	struct event ev;
+	ev_init(&ev, type, ret, ret < 0, err);
+	ev.d.msg.flags = flags;
+	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
+	record(s, fd, &ev);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(sendmsg)(fd, msg, flags);
+	int err = errno;
+	record_msg(EV_SENDMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(recvmsg)(fd, msg, flags);
+	int err = errno;
+	record_msg(EV_RECVMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr *vec, unsigned vlen, int flags,
+			const struct timespec *timeout) {
+	struct sock *s = traced(fd);
+	if (!s) return;
+	struct event ev;
+	ev_init(&ev, type, ret, ret < 0, err);
+	ev.d.mmsg.flags = flags;
+	ev.d.mmsg.vlen = vlen;
+	ev.d.mmsg.bytes = 0;
+	ev.d.mmsg.timeout.set = timeout != NULL;
+	if (timeout) {
+		ev.d.mmsg.timeout.sec = timeout->tv_sec;
+		ev.d.mmsg.timeout.nsec = timeout->tv_nsec;
+	}
+	/* Not from a signal handler that interrupted us: malloc is not safe there. */
+	struct ev_mmsg_entry *e = vec && vlen && tstate_get()->depth == 0 ? calloc(vlen, sizeof *e) : NULL;
+	for (unsigned i = 0; vec && i < vlen; i++) {
+		struct event scratch = {0};
+		struct ev_msg tmp;
+		ev.d.mmsg.bytes += fill_msg(&scratch, e ? &e[i].msg : &tmp, &vec[i].msg_hdr, false);
+		if (e) e[i].transmitted = ret > 0 && i < (unsigned)ret ? vec[i].msg_len : 0;
+	}
+	if (e) {
+		ev.extra = e;
+		ev.extra_len = vlen * (uint32_t)sizeof *e;
+	}
+	record(s, fd, &ev);
+}
+
+EXPORT int sendmmsg(int fd, MMSG_CONST struct mmsghdr *vec, unsigned int vlen, int flags) {
+	int ret = REAL(sendmmsg)(fd, vec, vlen, flags);
+	int err = errno;
+	record_mmsg(EV_SENDMMSG, fd, ret, err, vec, vlen, flags, NULL);
+	errno = err;
+	return ret;
+}
+
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		    MMSG_TIMEOUT_CONST struct timespec *timeout) {
+	int ret = REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+	int err = errno;
+	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, timeout);
+	errno = err;
+	return ret;
+}
+
+static void record_iov(int type, int fd, ssize_t ret, int err, const struct iovec *iov, int cnt) {
+	struct sock *s = traced(fd);
+	if (!s) return;
+	struct event ev;
+	ev_init(&ev, type, ret, ret < 0, err);
+	memset(&ev.d.msg.msg, 0, sizeof ev.d.msg.msg);
+	ev.d.msg.flags = 0;
+	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_get()->depth == 0);
+	record(s, fd, &ev);
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
+	ssize_t ret = REAL(writev)(fd, iov, cnt);
+	int err = errno;
+	record_iov(EV_WRITEV, fd, ret, err, iov, cnt);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
+	ssize_t ret = REAL(readv)(fd, iov, cnt);
+	int err = errno;
+	record_iov(EV_READV, fd, ret, err, iov, cnt);
+	errno = err;
+	return ret;
+}
+
+/* sendfile writes to out_fd: that is the socket side. */
+EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
+	ssize_t ret = REAL(sendfile)(out_fd, in_fd, offset, count);
+	int err = errno;
+	record_io(EV_SENDFILE, out_fd, ret, err, count, 0, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count) {
+	ssize_t ret = REAL(sendfile64)(out_fd, in_fd, offset, count);
+	int err = errno;
+	record_io(EV_SENDFILE, out_fd, ret, err, count, 0, NULL, 0);
+	errno = err;
+	return ret;
+}

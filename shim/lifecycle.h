@@ -1,0 +1,20 @@
+/* Start, fork, exec and exit of a traced process. */
+#ifndef TCPSNITCH_LIFECYCLE_H
+#define TCPSNITCH_LIFECYCLE_H
+#include "shim.h"
+
+/* Initialises on first call (from a hook or our constructor); true when
+ * this process is being traced. */
+bool shim_ready(void);
+/* After the final flush at exit: later events are written at once. */
+bool shim_exiting(void);
+/* Everything recorded is written now: before exec, _exit, at exit. */
+void shim_flush_before_leaving(void);
+/* For exec*: envp with our LD_PRELOAD and options added where the program
+ * dropped them (so tracing goes on in the new image). Returns envp itself
+ * when nothing is missing; else a heap array to free with env_free. */
+char **env_with_ours(char *const envp[]);
+void env_free(char **env, char *const orig[]);
+/* Installs our fatal-signal handlers (signals.c). */
+void signals_init(void);
+#endif

@@ -1,0 +1,51 @@
+/* The hot path: hooks fill an event and hand it to record(), which appends
+ * it to its socket's buffer (a per-socket lock, never a global one) and
+ * takes a TCP_INFO sample when -b or -u says one is due. */
+#ifndef TCPSNITCH_RECORD_H
+#define TCPSNITCH_RECORD_H
+
+#include <time.h>
+
+#include "fdtable.h"
+#include "tstate.h"
+
+static inline int64_t now_usec(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* Starts an event for a call that returned ret with errno err (when ret
+ * says it failed; pass failed = ret < 0 for most calls). */
+static inline void ev_init(struct event *ev, int type, int64_t ret, bool failed, int err) {
+	ev->type = (uint16_t)type;
+	ev->fake = 0;
+	ev->ret = ret;
+	ev->err = failed ? err : 0;
+	ev->ts_usec = now_usec();
+	ev->tid = tstate_tid();
+	ev->extra = NULL;
+	ev->extra_len = 0;
+}
+
+/* Appends ev to s (copied). fd is the fd the call used, for TCP_INFO and -v. */
+void record(struct sock *s, int fd, struct event *ev);
+/* A pseudo event carrying only sock_info (forked_socket, ghost_socket)
+ * or the socket() event of a new socket. */
+void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
+
+/* Whether hooks should trace at all in this thread right now: false inside
+ * the shim's own code and when no trace directory is set. */
+bool tracing_active(void);
+
+/* The socket behind fd if the calling thread should record a call on it. */
+static inline struct sock *traced(int fd) {
+	if (UNLIKELY(!tracing_active())) return NULL;
+	return fdt_get(fd);
+}
+
+/* Buffered chunks in this process, against the memory bound. */
+extern long pending_chunks;
+#define PENDING_CHUNKS_MAX 1024
+
+#endif

@@ -1,0 +1,102 @@
+#include "sock.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "real.h"
+#include "writer.h"
+
+static pthread_mutex_t socks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sock *socks;
+static int next_id;
+
+/* How long a closed record outlives its close before it is freed: another
+ * thread that looked the fd up just before the close may still be recording
+ * on it for a moment. */
+#define REAP_GRACE_USEC 2000000
+
+bool sock_is_inet_domain(int domain) { return domain == AF_INET || domain == AF_INET6; }
+
+void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int protocol) {
+	info->domain = domain;
+	info->type = type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+	info->protocol = protocol;
+	info->cloexec = (type & SOCK_CLOEXEC) != 0;
+	info->nonblock = (type & SOCK_NONBLOCK) != 0;
+}
+
+int sock_classify(int fd, struct ev_sockinfo *info) {
+	int domain = 0, type = 0, protocol = 0;
+	socklen_t len = sizeof domain;
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return errno == EBADF ? FD_KIND_BAD : FD_KIND_OTHER;
+	if (!sock_is_inet_domain(domain)) return FD_KIND_OTHER;
+	len = sizeof type;
+	REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+	len = sizeof protocol;
+	REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len);
+	int fdfl = REAL(fcntl)(fd, F_GETFD), fl = REAL(fcntl)(fd, F_GETFL);
+	sock_info_from_args(info, domain, type, protocol);
+	info->cloexec = fdfl >= 0 && (fdfl & FD_CLOEXEC);
+	info->nonblock = fl >= 0 && (fl & O_NONBLOCK);
+	return FD_KIND_INET;
+}
+
+struct sock *sock_new(const struct ev_sockinfo *info) {
+	struct sock *s = calloc(1, sizeof *s);
+	if (!s) {
+		slog(LOG_ERROR, "out of memory: a socket will not be traced");
+		return NULL;
+	}
+	s->info = *info;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_lock(&socks_lock);
+	s->id = next_id++;
+	s->next = socks;
+	socks = s;
+	pthread_mutex_unlock(&socks_lock);
+	writer_ensure_started();
+	return s;
+}
+
+void sock_abandon(struct sock *s) {
+	pthread_mutex_lock(&s->lock);
+	s->closed = true;
+	s->closed_usec = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void socks_foreach(void (*fn)(struct sock *, void *), void *arg) {
+	pthread_mutex_lock(&socks_lock);
+	for (struct sock *s = socks; s; s = s->next) fn(s, arg);
+	pthread_mutex_unlock(&socks_lock);
+}
+
+void socks_reap(int64_t now_usec) {
+	pthread_mutex_lock(&socks_lock);
+	for (struct sock **pp = &socks; *pp;) {
+		struct sock *s = *pp;
+		pthread_mutex_lock(&s->lock);
+		bool dead = s->closed && !s->head && now_usec - s->closed_usec > REAP_GRACE_USEC &&
+			    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) <= 0 && !s->capture;
+		pthread_mutex_unlock(&s->lock);
+		if (dead) {
+			*pp = s->next;
+			pthread_mutex_destroy(&s->lock);
+			free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+	pthread_mutex_unlock(&socks_lock);
+}
+
+void socks_reset_after_fork(void) {
+	/* The parent's records may be mid-update by threads that do not exist
+	 * here: leave them untouched (never freed) and start over. */
+	pthread_mutex_init(&socks_lock, NULL);
+	socks = NULL;
+	next_id = 0;
+}

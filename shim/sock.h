@@ -1,0 +1,56 @@
+/* One traced internet socket: its identity in the trace (N.json), its
+ * pending events, and its TCP_INFO cadence. Shared by every fd that refers
+ * to it (dup, dup2, fcntl F_DUPFD). */
+#ifndef TCPSNITCH_SOCK_H
+#define TCPSNITCH_SOCK_H
+
+#include <pthread.h>
+
+#include "event.h"
+
+#define CHUNK_EVENTS 64
+
+struct chunk {
+	struct chunk *next;
+	uint32_t n; /* events filled; read by a lock-less final flush */
+	struct event ev[CHUNK_EVENTS];
+};
+
+struct sock {
+	int id;                 /* N of N.json, in creation order per process */
+	struct ev_sockinfo info;
+	pthread_mutex_t lock;   /* guards the chunk list and counters below */
+	struct chunk *head, *tail;
+	int refs;               /* fds referring to it (atomic) */
+	bool closed;            /* no fd refers to it any more */
+	int64_t closed_usec;    /* when it was closed (for delayed free) */
+	bool file_started;      /* N.json exists */
+	/* TCP_INFO cadence (-b, -u) */
+	uint64_t bytes_since_info;
+	int64_t last_info_usec;
+	void *capture;          /* -c: capture state (capture.c) */
+	struct sock *next;      /* all sockets of the process (socks_lock) */
+	struct sock *forked_to; /* fork child only: its copy */
+};
+
+/* Creates a socket record, numbered next, registered for the writer. */
+struct sock *sock_new(const struct ev_sockinfo *info);
+/* Marks a record that never got an fd (lost a race) for the writer to free. */
+void sock_abandon(struct sock *s);
+
+enum fd_kind { FD_KIND_BAD, FD_KIND_OTHER, FD_KIND_INET };
+/* What a live fd is (getsockopt SO_DOMAIN, then SO_TYPE, SO_PROTOCOL and
+ * fcntl for an internet socket); fills info for FD_KIND_INET. */
+int sock_classify(int fd, struct ev_sockinfo *info);
+/* Fills info from socket()'s arguments. */
+void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int protocol);
+bool sock_is_inet_domain(int domain);
+
+/* Walk every socket (writer); the callback runs with socks_lock held. */
+void socks_foreach(void (*fn)(struct sock *, void *), void *arg);
+/* Unlinks and frees closed sockets whose events are all written. */
+void socks_reap(int64_t now_usec);
+/* Fork child: start a fresh list (the parent's records stay the parent's). */
+void socks_reset_after_fork(void);
+
+#endif

@@ -1,0 +1,19 @@
+#include "tstate.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static __thread struct tstate ts;
+
+struct tstate *tstate_get(void) { return &ts; }
+
+pid_t tstate_tid(void) {
+	if (UNLIKELY(!ts.tid)) ts.tid = (pid_t)syscall(SYS_gettid);
+	return ts.tid;
+}
+
+void tstate_reset_after_fork(void) {
+	ts.tid = 0;
+	ts.depth = 0;
+	ts.dhead = ts.dtail = 0; /* the parent records those */
+}

@@ -1,0 +1,284 @@
+#include "writer.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "event_json.h"
+#include "outbuf.h"
+#include "log.h"
+#include "options.h"
+#include "real.h"
+#include "record.h"
+#include "sock.h"
+#include "tstate.h"
+
+static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drained = PTHREAD_COND_INITIALIZER;
+static sem_t kick_sem;
+static int started; /* 0 no, 1 starting/running */
+static long events_written, events_dropped;
+static unsigned flush_gen; /* bumped after each writer-thread flush */
+
+static char procdir[700];
+static bool procdir_failed;
+
+/* ---- process directory ---- */
+
+static void app_name(char *out, size_t len) {
+	/* argv[0] as it is now (an Android app process has been renamed to
+	 * its package by the time it opens sockets). */
+	char buf[512] = "";
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = REAL(read)(fd, buf, sizeof buf - 1);
+		REAL(close)(fd);
+		buf[n > 0 ? n : 0] = 0;
+	}
+	const char *base = strrchr(buf, '/');
+	base = base ? base + 1 : buf;
+	if (!*base) base = "app";
+	size_t i = 0;
+	for (; base[i] && i < len - 1 && i < 64; i++)
+		out[i] = (base[i] == ':' || base[i] == ' ') ? '_' : base[i];
+	out[i] = 0;
+}
+
+const char *procdir_get(void) {
+	if (procdir[0]) return procdir;
+	if (procdir_failed || !opt.dir[0]) return NULL;
+	char name[80];
+	app_name(name, sizeof name);
+	for (int i = 0; i < 100000; i++) {
+		char path[sizeof procdir];
+		snprintf(path, sizeof path, "%s/%s_%03d", opt.dir, name, i);
+		if (mkdir(path, 0755) == 0) {
+			memcpy(procdir, path, sizeof procdir);
+			log_procdir_ready(procdir);
+			slog(LOG_INFO, "tracing pid %d (%s) into %s", (int)getpid(), name, procdir);
+			return procdir;
+		}
+		if (errno != EEXIST) break;
+	}
+	procdir_failed = true;
+	slog(LOG_ERROR, "cannot create a process directory in %s: %s", opt.dir, strerror(errno));
+	return NULL;
+}
+
+/* ---- formatting and writing ---- */
+
+static bool write_all(int fd, const char *p, size_t n) {
+	while (n) {
+		ssize_t w = REAL(write)(fd, p, n);
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static void write_sock_file(struct sock *s, struct outbuf *o) {
+	const char *dir = procdir_get();
+	if (!dir) return;
+	char path[800];
+	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || !write_all(fd, o->p, o->len))
+		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0) REAL(close)(fd);
+}
+
+/* Takes a socket's chunks: under its lock normally; at a fatal signal, when
+ * the lock's holder is frozen in the handler, reads what is committed. */
+static struct chunk *take_chunks(struct sock *s, bool final) {
+	bool locked = true;
+	if (final) {
+		locked = false;
+		for (int i = 0; i < 100 && !locked; i++) {
+			if (pthread_mutex_trylock(&s->lock) == 0) locked = true;
+			else usleep(1000);
+		}
+	} else {
+		pthread_mutex_lock(&s->lock);
+	}
+	struct chunk *c = s->head;
+	s->head = s->tail = NULL;
+	if (locked) pthread_mutex_unlock(&s->lock);
+	return c;
+}
+
+static void flush_sock(struct sock *s, void *arg) {
+	bool final = *(bool *)arg;
+	struct chunk *c = take_chunks(s, final);
+	if (!c) return;
+	struct outbuf o = {0};
+	long n = 0;
+	while (c) {
+		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
+		for (uint32_t i = 0; i < cnt; i++) {
+			event_json_line(&c->ev[i], &o);
+			free(c->ev[i].extra);
+			n++;
+		}
+		struct chunk *next = c->next;
+		free(c);
+		__atomic_sub_fetch(&pending_chunks, 1, __ATOMIC_RELAXED);
+		c = next;
+	}
+	write_sock_file(s, &o);
+	free(o.p);
+	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
+}
+
+struct sock_list {
+	struct sock **v;
+	size_t n, cap;
+};
+
+static void collect(struct sock *s, void *arg) {
+	struct sock_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct sock **v = realloc(l->v, cap * sizeof *v);
+		if (!v) return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+}
+
+void writer_flush_all(bool final) {
+	struct tstate *ts = tstate_get();
+	int was = ts->in_shim;
+	ts->in_shim = 1;
+	int saved = errno;
+	pthread_mutex_lock(&flush_lock);
+	/* Snapshot the list so the program can open sockets while we write. */
+	struct sock_list l = {0};
+	socks_foreach(collect, &l);
+	for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], &final);
+	free(l.v);
+	capture_flush_all();
+	if (!final) socks_reap(now_usec());
+	pthread_mutex_unlock(&flush_lock);
+	pthread_mutex_lock(&drain_lock);
+	pthread_cond_broadcast(&drained);
+	pthread_mutex_unlock(&drain_lock);
+	errno = saved;
+	ts->in_shim = was;
+}
+
+/* ---- the writer thread ---- */
+
+static void *writer_main(void *arg) {
+	(void)arg;
+	tstate_get()->in_shim = 1; /* its own reads and writes are not traced */
+	for (;;) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(opt.flush_ms / 1000);
+		until.tv_nsec += (long)(opt.flush_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (sem_timedwait(&kick_sem, &until) < 0 && errno == EINTR) {}
+		writer_flush_all(false);
+		__atomic_add_fetch(&flush_gen, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+void writer_ensure_started(void) {
+	if (LIKELY(__atomic_load_n(&started, __ATOMIC_ACQUIRE))) return;
+	int expected = 0;
+	if (!__atomic_compare_exchange_n(&started, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	sem_init(&kick_sem, 0, 0);
+	/* The writer inherits a mask blocking every signal: signals meant for
+	 * the program are never run on our thread. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	int rc = pthread_create(&th, &attr, writer_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		/* Without a thread, events are written when buffers fill and at exit. */
+		__atomic_store_n(&started, 2, __ATOMIC_RELEASE);
+		slog(LOG_WARN, "cannot start the writer thread (%s): writing at exit only", strerror(rc));
+	}
+}
+
+void writer_kick(void) {
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) == 1) sem_post(&kick_sem);
+}
+
+void writer_wait_drain(void) {
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) {
+		writer_flush_all(false);
+		return;
+	}
+	writer_kick();
+	pthread_mutex_lock(&drain_lock);
+	while (__atomic_load_n(&pending_chunks, __ATOMIC_RELAXED) > PENDING_CHUNKS_MAX / 2) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		if (pthread_cond_timedwait(&drained, &drain_lock, &until) != 0) break;
+	}
+	pthread_mutex_unlock(&drain_lock);
+}
+
+void writer_flush_from_signal(int timeout_ms) {
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) return;
+	unsigned gen = __atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE);
+	sem_post(&kick_sem);
+	/* Two generations: the one under way may have started before us. */
+	for (int waited = 0; waited < timeout_ms; waited++) {
+		if (__atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE) - gen >= 2) return;
+		if (__atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE) - gen == 1) sem_post(&kick_sem);
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+}
+
+void writer_count_dropped(long n) { __atomic_add_fetch(&events_dropped, n, __ATOMIC_RELAXED); }
+
+void writer_summary(void) {
+	long w = __atomic_load_n(&events_written, __ATOMIC_RELAXED);
+	long d = __atomic_load_n(&events_dropped, __ATOMIC_RELAXED);
+	if (!w && !d) return;
+	if (!procdir_get()) return;
+	/* Always in logs.txt, whatever -f says: the CLI reads it. */
+	int was = opt.file_level;
+	if (opt.file_level < LOG_INFO) opt.file_level = LOG_INFO;
+	slog(d ? LOG_WARN : LOG_INFO, "tcpsnitch: %ld events recorded, %ld dropped", w, d);
+	opt.file_level = was;
+}
+
+void writer_reset_after_fork(void) {
+	pthread_mutex_init(&flush_lock, NULL);
+	pthread_mutex_init(&drain_lock, NULL);
+	pthread_cond_init(&drained, NULL);
+	started = 0;
+	events_written = events_dropped = 0;
+	flush_gen = 0;
+	procdir[0] = 0;
+	procdir_failed = false;
+	pending_chunks = 0;
+}

@@ -1,0 +1,28 @@
+/* The cold path: a writer thread turns buffered events into JSON lines
+ * (event_json.c) in <trace dir>/<app>_NNN/N.json every -t ms, when buffers
+ * fill up, and at exit, exec and fatal signals. */
+#ifndef TCPSNITCH_WRITER_H
+#define TCPSNITCH_WRITER_H
+
+#include "shim.h"
+
+void writer_ensure_started(void);
+/* Wakes the writer now (async-signal-safe). */
+void writer_kick(void);
+/* Blocks the calling thread until the writer has drained the buffers below
+ * the memory bound. */
+void writer_wait_drain(void);
+/* Writes everything recorded so far, in the calling thread. final: also
+ * when a socket lock cannot be taken (the holder may never run again). */
+void writer_flush_all(bool final);
+/* Asks the writer thread to flush and waits up to timeout_ms for it
+ * (async-signal-safe: used from fatal-signal handlers). */
+void writer_flush_from_signal(int timeout_ms);
+void writer_count_dropped(long n);
+/* Writes the summary line to logs.txt (at exit). */
+void writer_summary(void);
+void writer_reset_after_fork(void);
+/* <trace dir>/<app>_NNN, created on first use; NULL if it cannot be. */
+const char *procdir_get(void);
+
+#endif
