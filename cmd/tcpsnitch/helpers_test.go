@@ -43,6 +43,7 @@ func fakeLibDir(t *testing.T) string {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("TCPSNITCH_SERVER", "")
 	t.Setenv("ANDROID_SERIAL", "")
+	t.Setenv("TMPDIR", t.TempDir()) // default trace dirs land here
 	return dir
 }
 
