@@ -18,9 +18,16 @@ SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidden \
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libtcpsnitch.map -Wl,-z,defs
 SHIM_LIBS := -ljansson -lpcap -ldl -lpthread
 
-.PHONY: all cli shims test install clean deps demo
+.PHONY: all cli shims test test-i386 install clean deps
 
 all: cli shims
+	@if echo 'int main(void){return 0;}' | $(CC) -m32 -x c -o /dev/null - 2>/dev/null; then \
+	  $(MAKE) --no-print-directory shim-i386 || echo "make: warning: the i386 shim did not build (32-bit programs will not be traced)" >&2; \
+	else echo "make: no 32-bit toolchain (gcc-12-multilib): skipping the i386 shim" >&2; fi
+
+# Build and test dependencies (Debian/Ubuntu packages), installed if missing.
+deps:
+	scripts/deps.sh
 
 cli:
 	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.gitHash=$(GITHASH)" -o bin/tcpsnitch ./cmd/tcpsnitch
@@ -43,8 +50,14 @@ preload-aliases:
 	  ln -sfn linux-i386 $(LIBDIR)/lib32; \
 	  ln -sfn ../linux-i386/libtcpsnitch.so $(LIBDIR)/lib/libtcpsnitch.so; fi
 
-test: all
-	$(GO) test ./...
+# Every Go test (unit, CLI end to end, shim per call, Android simulation),
+# then the shim suite again against the i386 shim when it was built.
+test: deps all shim-android-sim
+	$(GO) test -count=1 ./...
+	@if [ -f $(LIBDIR)/linux-i386/libtcpsnitch.so ]; then $(MAKE) --no-print-directory test-i386; fi
+
+test-i386:
+	TCPSNITCH_TEST_TARGET=linux-i386 $(GO) test -count=1 ./tests/shim/
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tcpsnitch
