@@ -1,0 +1,202 @@
+package adbtest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// pkgInfo is an installed package with its app uid.
+type pkgInfo struct {
+	Package
+	uid int
+}
+
+func (p *pkgInfo) dataDir() string { return "/data/data/" + p.Name }
+
+func (p *pkgInfo) programPath() string {
+	return "/data/app/" + p.Name + "-1/bin/" + path.Base(p.Program)
+}
+
+// fullActivity is the launcher activity's class name.
+func (p *pkgInfo) fullActivity() string {
+	if strings.HasPrefix(p.Launcher, ".") {
+		return p.Name + p.Launcher
+	}
+	return p.Launcher
+}
+
+// component is the short form Android prints: pkg/.Activity when the class
+// is in the package, else pkg/full.Class.
+func (p *pkgInfo) component() string {
+	act := p.fullActivity()
+	if rest, ok := strings.CutPrefix(act, p.Name+"."); ok {
+		return p.Name + "/." + rest
+	}
+	return p.Name + "/" + act
+}
+
+// appProc is a running (or finished) app process.
+type appProc struct {
+	pkg    *pkgInfo
+	cmd    *exec.Cmd
+	output *lockedBuffer
+	exited chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (a *appProc) running() bool {
+	select {
+	case <-a.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// appEnv is what an app process gets, plus the simulation's contract with
+// the shim's android-sim build (docs/internals.md).
+func appEnv() []string {
+	return []string{"PATH=" + devicePATH, "ANDROID_DATA=/data", "ANDROID_ROOT=/system",
+		"ANDROID_STORAGE=/storage", "EXTERNAL_STORAGE=/sdcard",
+		"TCPSNITCH_SIM_PROPS=" + propsFile, "TCPSNITCH_SIM_LOGCAT=" + logcatFile}
+}
+
+// launch starts the app's process like zygote: when wrap.<process> (name
+// truncated before API 26) is non-empty, through
+// `/system/bin/sh -c "<wrap> <app_process …>"`, as the app's uid in its data
+// directory. It returns false when the process was already running.
+func (d *Device) launch(p *pkgInfo) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a := d.apps[p.Name]; a != nil && a.running() {
+		return false, nil
+	}
+	if p.Program == "" {
+		return false, fmt.Errorf("package %s has no program", p.Name)
+	}
+	argv := append([]string{"/system/bin/app_process", "--nice-name=" + p.Name, p.programPath()}, p.Args...)
+	if wrap := d.props[wrapPropName(p.Name, d.cfg.SDK)]; wrap != "" {
+		argv = []string{"/system/bin/sh", "-c", wrap + " " + shellJoin(argv)}
+	}
+	cmd := d.command(p.uid, p.dataDir(), appEnv(), argv...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	a := &appProc{pkg: p, cmd: cmd, output: out, exited: make(chan struct{})}
+	d.apps[p.Name] = a
+	go func() {
+		cmd.Wait()
+		close(a.exited)
+	}()
+	d.logcatf(cmd.Process.Pid, "I", "ActivityManager", "Start proc %d:%s/%s for activity {%s}",
+		cmd.Process.Pid, p.Name, appUserName(p.uid), p.component())
+	return true, nil
+}
+
+// forceStop kills the app's process group with SIGKILL, as
+// ActivityManager does, and waits for it to be gone.
+func (d *Device) forceStop(pkg string) {
+	d.mu.Lock()
+	a := d.apps[pkg]
+	d.mu.Unlock()
+	if a == nil || !a.running() {
+		return
+	}
+	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-a.exited:
+	case <-time.After(10 * time.Second):
+	}
+	d.logcatf(0, "I", "ActivityManager", "Force stopping %s appid=%d user=0: from pid 0", pkg, a.pkg.uid)
+}
+
+func (d *Device) runningApp(pkg string) *appProc {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a := d.apps[pkg]; a != nil && a.running() {
+		return a
+	}
+	return nil
+}
+
+// AppPID is the pid (in the host's pid namespace, the same as inside the
+// device) of the package's running process, or 0.
+func (d *Device) AppPID(pkg string) int {
+	if a := d.runningApp(pkg); a != nil {
+		return a.cmd.Process.Pid
+	}
+	return 0
+}
+
+// WaitAppExit waits until the package's last launched process has exited.
+func (d *Device) WaitAppExit(pkg string, timeout time.Duration) error {
+	d.mu.Lock()
+	a := d.apps[pkg]
+	d.mu.Unlock()
+	if a == nil {
+		return fmt.Errorf("adbtest: %s was never launched", pkg)
+	}
+	select {
+	case <-a.exited:
+		return nil
+	case <-time.After(timeout):
+		return errors.New("adbtest: " + pkg + " still running after " + timeout.String())
+	}
+}
+
+// AppOutput is what the package's last process wrote to stdout and stderr
+// (on a phone it goes nowhere; kept here to debug tests).
+func (d *Device) AppOutput(pkg string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a := d.apps[pkg]; a != nil {
+		return a.output.String()
+	}
+	return ""
+}
+
+// AppExitCode is the exit status of the package's last process (-1 while it
+// runs or if it was killed or never launched).
+func (d *Device) AppExitCode(pkg string) int {
+	d.mu.Lock()
+	a := d.apps[pkg]
+	d.mu.Unlock()
+	if a == nil || a.running() {
+		return -1
+	}
+	return a.cmd.ProcessState.ExitCode()
+}
+
+// shellJoin quotes words for /system/bin/sh.
+func shellJoin(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
