@@ -6,8 +6,9 @@
 # Environment:
 #   BENCH_RUNS=5           pinned runs per workload for native and tcpsnitch
 #   BENCH_STRACE_RUNS=3    pinned runs under strace (slow: ~10x native)
-#   BENCH_UNPINNED_RUNS=3  unpinned runs per workload and mode
-#   BENCH_QUICK=1          small sizes, 3/1/1 runs: a smoke run under a minute
+#   BENCH_UNPINNED_RUNS=3  unpinned runs per workload, native and tcpsnitch
+#   BENCH_STRACE_UNPINNED_RUNS=1  unpinned runs under strace
+#   BENCH_QUICK=1          small sizes, 3/1/1/1 runs: a smoke run under a minute
 #   BENCH_ONLY="udp bulk"  run only these workloads
 #   BENCH_TRACER=auto|cli|shim  how to run tcpsnitch (auto: the CLI if it
 #                          traces a probe program, else LD_PRELOAD of the shim)
@@ -22,6 +23,11 @@ if [ "$QUICK" = 1 ]; then
 else
 	RUNS=${BENCH_RUNS:-5} STRACE_RUNS=${BENCH_STRACE_RUNS:-3} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-3}
 fi
+STRACE_UNPINNED_RUNS=${BENCH_STRACE_UNPINNED_RUNS:-1}
+for n in "$RUNS" "$STRACE_RUNS" "$UNPINNED_RUNS" "$STRACE_UNPINNED_RUNS"; do
+	[[ $n =~ ^[0-9]+$ ]] || { echo "bench: run counts must be whole numbers, got '$n'" >&2; exit 2; }
+done
+[ "$RUNS" -gt 0 ] || { echo "bench: BENCH_RUNS must be at least 1" >&2; exit 2; }
 
 # name  full-size  quick-size  target ratio (tcpsnitch / native, pinned)
 WORKLOADS="
@@ -134,9 +140,12 @@ run_once() {
 command -v strace >/dev/null && MODES="$MODES strace"
 
 runs_for() { # MODE PIN
-	if [ "$2" = unpinned ]; then echo "$UNPINNED_RUNS"
-	elif [ "$1" = strace ]; then echo "$STRACE_RUNS"
-	else echo "$RUNS"; fi
+	case $1.$2 in
+	strace.pinned) echo "$STRACE_RUNS" ;;
+	strace.unpinned) echo "$STRACE_UNPINNED_RUNS" ;;
+	*.unpinned) echo "$UNPINNED_RUNS" ;;
+	*) echo "$RUNS" ;;
+	esac
 }
 
 selected() { [ -z "${BENCH_ONLY:-}" ] || grep -qw "$1" <<<"$BENCH_ONLY"; }
@@ -159,17 +168,20 @@ while read -r w full quick target; do
 done <<<"$WORKLOADS"
 
 # --- table ---------------------------------------------------------------------
+# Every helper prints "-" for a mode that had no run (its file is missing).
 median() { # FILE COLUMN: median of that column, "fail" if any run failed
+	[ -s "$1" ] || { echo -; return; }
 	awk -v c="$2" '{print $c}' "$1" | sort -n | awk '
 		/fail/ {bad = 1} {v[NR] = $1}
 		END {if (bad || NR == 0) print "fail"; else if (NR % 2) print v[(NR + 1) / 2];
 		     else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
-maxcol() { awk -v c="$2" '$c != "fail" && $c > m {m = $c} END {print m + 0}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "fail" || b == "fail" || b == 0) print "-"; else printf "%.2f", a / b}'; }
+maxcol() { [ -s "$1" ] || { echo -; return; }; awk -v c="$2" '$c != "fail" && $c > m {m = $c} END {print m + 0}' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"; else printf "%.2f", a / b}'; }
 # events vs calls over all runs: "N = N" when every run matched, else the
 # first run that did not, marked MISMATCH.
 events_vs_calls() {
+	[ -s "$1" ] || { echo -; return; }
 	awk '$1 != "fail" {
 		if ($4 != $3 && !bad) {bad = 1; e = $4; c = $3}
 		if (!bad) {e = $4; c = $3}
@@ -189,11 +201,12 @@ events_vs_calls() {
 		for m in $MODES; do
 			p=$(median "$WORK/$w.$m.pinned" 1)
 			u=$(median "$WORK/$w.$m.unpinned" 1)
-			rss=$(cat "$WORK/$w.$m.pinned" "$WORK/$w.$m.unpinned" >"$WORK/both"; maxcol "$WORK/both" 2)
+			rss=$(cat "$WORK/$w.$m.pinned" "$WORK/$w.$m.unpinned" 2>/dev/null >"$WORK/both" || true; maxcol "$WORK/both" 2)
 			rp=$(ratio "$p" "$nat_p") ru=$(ratio "$u" "$nat_u") tgt="" ev="calls $(median "$WORK/$w.$m.pinned" 3)"
 			if [ "$m" = tcpsnitch ]; then
 				tgt=$(awk -v r="$rp" -v t="$target" 'BEGIN {print "≤ " t "× " ((r != "-" && r <= t) ? "ok" : "MISS")}')
-				[ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] && rss="$rss (MISS: > native + 32 MiB)"
+				[ "$rss" != - ] && [ "$nat_rss" != - ] && [ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] &&
+					rss="$rss (MISS: > native + 32 MiB)"
 				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
 			fi
 			echo "| $w | $m | $p | $rp | $tgt | $u | $ru | $rss | $ev |"
@@ -201,7 +214,7 @@ events_vs_calls() {
 	done <<<"$WORKLOADS"
 	echo
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
-	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned; sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
+	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
 } >"$WORK/results.md"
 mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"
 cat "$OUT"
