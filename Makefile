@@ -16,7 +16,7 @@ SHIM_HDR := $(wildcard shim/*.h) shim/libtcpsnitch.map
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidden \
 	-D_GNU_SOURCE -DTCPSNITCH_VERSION='"$(VERSION)"' -DTCPSNITCH_GIT_HASH='"$(GITHASH)"'
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libtcpsnitch.map -Wl,-z,defs
-SHIM_LIBS := -ljansson -lpcap -ldl -lpthread
+SHIM_LIBS := -lpcap -ldl -lpthread
 
 .PHONY: all cli shims test test-i386 install clean deps
 

@@ -2,11 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "json_writer.h"
 #include "names.h"
 
 const char *const event_names[EV__COUNT] = {
@@ -26,166 +26,161 @@ bool event_moves_bytes(int type) {
 	}
 }
 
-static void set(json_t *o, const char *k, json_t *v) { json_object_set_new(o, k, v); }
-static void set_str(json_t *o, const char *k, const char *v) { set(o, k, json_string(v)); }
-static void set_int(json_t *o, const char *k, json_int_t v) { set(o, k, json_integer(v)); }
-static void set_bool(json_t *o, const char *k, bool v) { set(o, k, json_boolean(v)); }
-
-static json_t *addr_json(const struct ev_addr *a) {
-	json_t *o = json_object();
+static void addr_json(struct jw *w, const char *key, const struct ev_addr *a) {
 	char buf[16], ip[INET6_ADDRSTRLEN] = "";
-	set_str(o, "sa_family", domain_name(a->family, buf, sizeof buf));
+	jw_obj_begin(w, key);
+	jw_str(w, "sa_family", domain_name(a->family, buf, sizeof buf));
 	if (a->family == AF_INET || a->family == AF_INET6) {
 		inet_ntop(a->family, a->ip, ip, sizeof ip);
-		set_str(o, "ip", ip);
+		jw_str(w, "ip", ip);
 		snprintf(buf, sizeof buf, "%u", a->port);
-		set_str(o, "port", buf);
+		jw_str(w, "port", buf);
 	}
-	return o;
+	jw_obj_end(w);
 }
 
-static json_t *sockinfo_json(const struct ev_sockinfo *s) {
-	json_t *o = json_object();
+static void sockinfo_json(struct jw *w, const struct ev_sockinfo *s) {
 	char buf[16];
-	set_str(o, "domain", domain_name(s->domain, buf, sizeof buf));
-	set_str(o, "type", socktype_name(s->type, buf, sizeof buf));
-	set_int(o, "protocol", s->protocol);
-	set_bool(o, "SOCK_CLOEXEC", s->cloexec);
-	set_bool(o, "SOCK_NONBLOCK", s->nonblock);
-	return o;
-}
-
-static json_t *send_flags_json(int f) {
-	json_t *o = json_object();
-	set_bool(o, "MSG_CONFIRM", f & MSG_CONFIRM);
-	set_bool(o, "MSG_DONTROUTE", f & MSG_DONTROUTE);
-	set_bool(o, "MSG_DONTWAIT", f & MSG_DONTWAIT);
-	set_bool(o, "MSG_EOR", f & MSG_EOR);
-	set_bool(o, "MSG_MORE", f & MSG_MORE);
-	set_bool(o, "MSG_NOSIGNAL", f & MSG_NOSIGNAL);
-	set_bool(o, "MSG_OOB", f & MSG_OOB);
-	return o;
-}
-
-static json_t *recv_flags_json(int f) {
-	json_t *o = json_object();
-	set_bool(o, "MSG_CMSG_CLOEXEC", f & MSG_CMSG_CLOEXEC);
-	set_bool(o, "MSG_DONTWAIT", f & MSG_DONTWAIT);
-	set_bool(o, "MSG_ERRQUEUE", f & MSG_ERRQUEUE);
-	set_bool(o, "MSG_OOB", f & MSG_OOB);
-	set_bool(o, "MSG_PEEK", f & MSG_PEEK);
-	set_bool(o, "MSG_TRUNC", f & MSG_TRUNC);
-	set_bool(o, "MSG_WAITALL", f & MSG_WAITALL);
-	return o;
+	jw_obj_begin(w, "sock_info");
+	jw_str(w, "domain", domain_name(s->domain, buf, sizeof buf));
+	jw_str(w, "type", socktype_name(s->type, buf, sizeof buf));
+	jw_int(w, "protocol", s->protocol);
+	jw_bool(w, "SOCK_CLOEXEC", s->cloexec);
+	jw_bool(w, "SOCK_NONBLOCK", s->nonblock);
+	jw_obj_end(w);
 }
 
 static bool is_send(int type) {
 	return type == EV_SEND || type == EV_SENDTO || type == EV_SENDMSG || type == EV_SENDMMSG;
 }
 
-static json_t *timeout_json(const struct ev_timeout *t) {
-	if (!t->set) return json_null();
-	json_t *o = json_object();
-	set_int(o, "seconds", t->sec);
-	set_int(o, "nanoseconds", t->nsec);
-	return o;
+static void flags_json(struct jw *w, int type, int f) {
+	jw_obj_begin(w, "flags");
+	if (is_send(type)) {
+		jw_bool(w, "MSG_CONFIRM", f & MSG_CONFIRM);
+		jw_bool(w, "MSG_DONTROUTE", f & MSG_DONTROUTE);
+		jw_bool(w, "MSG_DONTWAIT", f & MSG_DONTWAIT);
+		jw_bool(w, "MSG_EOR", f & MSG_EOR);
+		jw_bool(w, "MSG_MORE", f & MSG_MORE);
+		jw_bool(w, "MSG_NOSIGNAL", f & MSG_NOSIGNAL);
+		jw_bool(w, "MSG_OOB", f & MSG_OOB);
+	} else {
+		jw_bool(w, "MSG_CMSG_CLOEXEC", f & MSG_CMSG_CLOEXEC);
+		jw_bool(w, "MSG_DONTWAIT", f & MSG_DONTWAIT);
+		jw_bool(w, "MSG_ERRQUEUE", f & MSG_ERRQUEUE);
+		jw_bool(w, "MSG_OOB", f & MSG_OOB);
+		jw_bool(w, "MSG_PEEK", f & MSG_PEEK);
+		jw_bool(w, "MSG_TRUNC", f & MSG_TRUNC);
+		jw_bool(w, "MSG_WAITALL", f & MSG_WAITALL);
+	}
+	jw_obj_end(w);
+}
+
+static void timeout_json(struct jw *w, const struct ev_timeout *t) {
+	if (!t->set) {
+		jw_null(w, "timeout");
+		return;
+	}
+	jw_obj_begin(w, "timeout");
+	jw_int(w, "seconds", t->sec);
+	jw_int(w, "nanoseconds", t->nsec);
+	jw_obj_end(w);
 }
 
 /* iov sizes: inline, or all of them in `all` when there were more. */
-static json_t *iovec_json(const struct ev_msg *m, const uint32_t *all) {
-	json_t *o = json_object(), *sizes = json_array();
-	set_int(o, "iovec_count", m->iovcnt);
+static void iovec_json(struct jw *w, const struct ev_msg *m, const uint32_t *all) {
+	jw_obj_begin(w, "iovec");
+	jw_int(w, "iovec_count", m->iovcnt);
 	uint32_t n = m->iovcnt;
-	if (!all && n > EV_IOV_INLINE) {
-		n = EV_IOV_INLINE;
-		set_bool(o, "iovec_sizes_truncated", true);
-	}
-	for (uint32_t i = 0; i < n; i++) json_array_append_new(sizes, json_integer(all ? all[i] : m->iov_sizes[i]));
-	set(o, "iovec_sizes", sizes);
-	return o;
+	bool truncated = !all && n > EV_IOV_INLINE;
+	if (truncated) n = EV_IOV_INLINE;
+	jw_arr_begin(w, "iovec_sizes");
+	for (uint32_t i = 0; i < n; i++) jw_int(w, NULL, all ? all[i] : m->iov_sizes[i]);
+	jw_arr_end(w);
+	if (truncated) jw_bool(w, "iovec_sizes_truncated", true);
+	jw_obj_end(w);
 }
 
-static json_t *msghdr_json(const struct ev_msg *m, const uint32_t *all) {
-	json_t *o = json_object(), *cd = json_array();
-	set(o, "iovec", iovec_json(m, all));
-	set_int(o, "control_data_len", m->controllen);
+static void msghdr_json(struct jw *w, const struct ev_msg *m, const uint32_t *all) {
+	jw_obj_begin(w, "msghdr");
+	iovec_json(w, m, all);
+	jw_int(w, "control_data_len", m->controllen);
+	jw_arr_begin(w, "control_data");
 	for (int i = 0; i < m->ncmsg && i < EV_CMSG_MAX; i++) {
-		json_t *c = json_object();
-		set_int(c, "cmsg_level", m->cmsg[i].level);
-		set_int(c, "cmsg_type", m->cmsg[i].type);
-		set_int(c, "cmsg_len", m->cmsg[i].len);
-		json_array_append_new(cd, c);
+		jw_obj_begin(w, NULL);
+		jw_int(w, "cmsg_level", m->cmsg[i].level);
+		jw_int(w, "cmsg_type", m->cmsg[i].type);
+		jw_int(w, "cmsg_len", m->cmsg[i].len);
+		jw_obj_end(w);
 	}
-	set(o, "control_data", cd);
-	if (m->name.family) set(o, "addr", addr_json(&m->name));
-	return o;
+	jw_arr_end(w);
+	if (m->name.family) addr_json(w, "addr", &m->name);
+	jw_obj_end(w);
 }
 
-static json_t *poll_events_json(int e) {
-	json_t *o = json_object();
-	set_bool(o, "POLLIN", e & POLLIN);
-	set_bool(o, "POLLPRI", e & POLLPRI);
-	set_bool(o, "POLLOUT", e & POLLOUT);
-	set_bool(o, "POLLRDHUP", e & POLLRDHUP);
-	set_bool(o, "POLLERR", e & POLLERR);
-	set_bool(o, "POLLHUP", e & POLLHUP);
-	set_bool(o, "POLLNVAL", e & POLLNVAL);
-	return o;
+static void poll_events_json(struct jw *w, const char *key, int e) {
+	jw_obj_begin(w, key);
+	jw_bool(w, "POLLIN", e & POLLIN);
+	jw_bool(w, "POLLPRI", e & POLLPRI);
+	jw_bool(w, "POLLOUT", e & POLLOUT);
+	jw_bool(w, "POLLRDHUP", e & POLLRDHUP);
+	jw_bool(w, "POLLERR", e & POLLERR);
+	jw_bool(w, "POLLHUP", e & POLLHUP);
+	jw_bool(w, "POLLNVAL", e & POLLNVAL);
+	jw_obj_end(w);
 }
 
-static json_t *select_events_json(int e) {
-	json_t *o = json_object();
-	set_bool(o, "READ", e & 1);
-	set_bool(o, "WRITE", e & 2);
-	set_bool(o, "EXCEPT", e & 4);
-	return o;
+static void select_events_json(struct jw *w, const char *key, int e) {
+	jw_obj_begin(w, key);
+	jw_bool(w, "READ", e & 1);
+	jw_bool(w, "WRITE", e & 2);
+	jw_bool(w, "EXCEPT", e & 4);
+	jw_obj_end(w);
 }
 
-static json_t *epoll_events_json(uint32_t e) {
-	json_t *o = json_object();
-	set_bool(o, "EPOLLIN", e & EPOLLIN);
-	set_bool(o, "EPOLLOUT", e & EPOLLOUT);
-	set_bool(o, "EPOLLRDHUP", e & EPOLLRDHUP);
-	set_bool(o, "EPOLLPRI", e & EPOLLPRI);
-	set_bool(o, "EPOLLERR", e & EPOLLERR);
-	set_bool(o, "EPOLLHUP", e & EPOLLHUP);
-	set_bool(o, "EPOLLET", e & EPOLLET);
-	set_bool(o, "EPOLLONESHOT", e & EPOLLONESHOT);
-	set_bool(o, "EPOLLWAKEUP", e & EPOLLWAKEUP);
-	set_bool(o, "EPOLLEXCLUSIVE", e & EPOLLEXCLUSIVE);
-	return o;
+static void epoll_events_json(struct jw *w, uint32_t e) {
+	jw_obj_begin(w, "events");
+	jw_bool(w, "EPOLLIN", e & EPOLLIN);
+	jw_bool(w, "EPOLLOUT", e & EPOLLOUT);
+	jw_bool(w, "EPOLLRDHUP", e & EPOLLRDHUP);
+	jw_bool(w, "EPOLLPRI", e & EPOLLPRI);
+	jw_bool(w, "EPOLLERR", e & EPOLLERR);
+	jw_bool(w, "EPOLLHUP", e & EPOLLHUP);
+	jw_bool(w, "EPOLLET", e & EPOLLET);
+	jw_bool(w, "EPOLLONESHOT", e & EPOLLONESHOT);
+	jw_bool(w, "EPOLLWAKEUP", e & EPOLLWAKEUP);
+	jw_bool(w, "EPOLLEXCLUSIVE", e & EPOLLEXCLUSIVE);
+	jw_obj_end(w);
 }
 
-static void sockopt_json(json_t *d, const struct event *ev) {
+static void sockopt_json(struct jw *w, const struct event *ev) {
 	char buf[24];
-	set_str(d, "level", sockopt_level_name(ev->d.sockopt.level, buf, sizeof buf));
-	set_str(d, "optname", sockopt_name(ev->d.sockopt.level, ev->d.sockopt.optname, buf, sizeof buf));
-	set_int(d, "optlen", ev->d.sockopt.optlen);
-	if (!ev->d.sockopt.has_val) return;
 	int level = ev->d.sockopt.level, name = ev->d.sockopt.optname;
+	jw_str(w, "level", sockopt_level_name(level, buf, sizeof buf));
+	jw_str(w, "optname", sockopt_name(level, name, buf, sizeof buf));
+	jw_int(w, "optlen", ev->d.sockopt.optlen);
+	if (!ev->d.sockopt.has_val) return;
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-		json_t *t = json_object();
-		set_int(t, "tv_sec", ev->d.sockopt.val);
-		set_int(t, "tv_usec", ev->d.sockopt.val2);
-		set(d, "optval", t);
+		jw_obj_begin(w, "optval");
+		jw_int(w, "tv_sec", ev->d.sockopt.val);
+		jw_int(w, "tv_usec", ev->d.sockopt.val2);
+		jw_obj_end(w);
 	} else if (level == SOL_SOCKET && name == SO_LINGER) {
-		json_t *l = json_object();
-		set_int(l, "l_onoff", ev->d.sockopt.val);
-		set_int(l, "l_linger", ev->d.sockopt.val2);
-		set(d, "optval", l);
-	} else if ((level == SOL_SOCKET && (name == SO_KEEPALIVE || name == SO_REUSEADDR ||
-					    name == SO_REUSEPORT || name == SO_DEBUG ||
-					    name == SO_BROADCAST)) ||
-		   (level == IPPROTO_TCP && name == TCP_NODELAY) ||
-		   (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)) {
-		set_bool(d, "optval", ev->d.sockopt.val != 0);
+		jw_obj_begin(w, "optval");
+		jw_int(w, "l_onoff", ev->d.sockopt.val);
+		jw_int(w, "l_linger", ev->d.sockopt.val2);
+		jw_obj_end(w);
+	} else if ((level == SOL_SOCKET && (name == SO_KEEPALIVE || name == SO_REUSEADDR || name == SO_REUSEPORT ||
+					    name == SO_DEBUG || name == SO_BROADCAST)) ||
+		   (level == IPPROTO_TCP && name == TCP_NODELAY) || (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)) {
+		jw_bool(w, "optval", ev->d.sockopt.val != 0);
 	} else {
-		set_int(d, "optval", ev->d.sockopt.val);
+		jw_int(w, "optval", ev->d.sockopt.val);
 	}
 }
 
-static void tcp_info_json(json_t *d, const struct tcp_info *t) {
-#define F(f) set_int(d, #f, t->tcpi_##f);
+static void tcp_info_json(struct jw *w, const struct tcp_info *t) {
+#define F(f) jw_int(w, #f, t->tcpi_##f);
 	F(state) F(ca_state) F(retransmits) F(probes) F(backoff) F(options) F(snd_wscale)
 	F(rcv_wscale) F(rto) F(ato) F(snd_mss) F(rcv_mss) F(unacked) F(sacked) F(lost) F(retrans)
 	F(fackets) F(last_data_sent) F(last_ack_sent) F(last_data_recv) F(last_ack_recv) F(pmtu)
@@ -194,155 +189,155 @@ static void tcp_info_json(json_t *d, const struct tcp_info *t) {
 #undef F
 }
 
-static void fcntl_json(json_t *d, const struct event *ev) {
+static void fcntl_json(struct jw *w, const struct event *ev) {
 	char buf[24];
 	int cmd = ev->d.fcntl.cmd;
 	int64_t arg = ev->d.fcntl.arg;
-	set_str(d, "cmd", fcntl_cmd_name(cmd, buf, sizeof buf));
+	jw_str(w, "cmd", fcntl_cmd_name(cmd, buf, sizeof buf));
 	switch (cmd) {
 	case F_DUPFD: case F_DUPFD_CLOEXEC:
-		set_int(d, "minfd", arg);
+		jw_int(w, "minfd", arg);
 		break;
 	case F_SETFD:
-		set_bool(d, "FD_CLOEXEC", arg & FD_CLOEXEC);
+		jw_bool(w, "FD_CLOEXEC", arg & FD_CLOEXEC);
 		break;
 	case F_SETFL:
-		set_bool(d, "O_APPEND", arg & O_APPEND);
-		set_bool(d, "O_ASYNC", arg & O_ASYNC);
-		set_bool(d, "O_NONBLOCK", arg & O_NONBLOCK);
+		jw_bool(w, "O_APPEND", arg & O_APPEND);
+		jw_bool(w, "O_ASYNC", arg & O_ASYNC);
+		jw_bool(w, "O_NONBLOCK", arg & O_NONBLOCK);
 		break;
 	case F_SETOWN: case F_SETSIG:
-		set_int(d, "arg", arg);
+		jw_int(w, "arg", arg);
 		break;
 	default:
 		break;
 	}
 }
 
-static json_t *details_json(const struct event *ev) {
-	json_t *d = json_object();
+static void mmsg_json(struct jw *w, const struct event *ev) {
+	jw_int(w, "bytes", (int64_t)ev->d.mmsg.bytes);
+	flags_json(w, ev->type, ev->d.mmsg.flags);
+	jw_int(w, "mmsghdr_count", ev->d.mmsg.vlen);
+	const struct ev_mmsg_entry *e = ev->extra;
+	uint32_t n = e ? ev->extra_len / (uint32_t)sizeof *e : 0;
+	jw_arr_begin(w, "mmsghdr_vec");
+	for (uint32_t i = 0; i < n; i++) {
+		jw_obj_begin(w, NULL);
+		jw_int(w, "transmitted_bytes", e[i].transmitted);
+		msghdr_json(w, &e[i].msg, NULL);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (n < ev->d.mmsg.vlen) jw_bool(w, "mmsghdr_vec_missing", true);
+	if (ev->type == EV_RECVMMSG) timeout_json(w, &ev->d.mmsg.timeout);
+}
+
+static void details_json(struct jw *w, const struct event *ev) {
 	char buf[24];
-	const struct ev_msg *m = &ev->d.msg.msg;
+	jw_obj_begin(w, "details");
 	switch (ev->type) {
 	case EV_SOCKET: case EV_FORKED_SOCKET: case EV_GHOST_SOCKET:
-		set(d, "sock_info", sockinfo_json(&ev->d.sock));
+		sockinfo_json(w, &ev->d.sock);
 		break;
 	case EV_BIND: case EV_CONNECT: case EV_GETSOCKNAME: case EV_GETPEERNAME:
-		if (ev->d.addr.family) set(d, "addr", addr_json(&ev->d.addr));
+		if (ev->d.addr.family) addr_json(w, "addr", &ev->d.addr);
 		break;
 	case EV_ACCEPT: case EV_ACCEPT4:
-		if (ev->d.accept.addr.family) set(d, "addr", addr_json(&ev->d.accept.addr));
-		set(d, "sock_info", sockinfo_json(&ev->d.accept.sock));
-		if (ev->type == EV_ACCEPT4) set_int(d, "flags", ev->d.accept.flags);
+		if (ev->d.accept.addr.family) addr_json(w, "addr", &ev->d.accept.addr);
+		sockinfo_json(w, &ev->d.accept.sock);
+		if (ev->type == EV_ACCEPT4) jw_int(w, "flags", ev->d.accept.flags);
 		break;
 	case EV_SHUTDOWN:
-		set_bool(d, "SHUT_RD", ev->d.shutdown.how == SHUT_RD || ev->d.shutdown.how == SHUT_RDWR);
-		set_bool(d, "SHUT_WR", ev->d.shutdown.how == SHUT_WR || ev->d.shutdown.how == SHUT_RDWR);
+		jw_bool(w, "SHUT_RD", ev->d.shutdown.how == SHUT_RD || ev->d.shutdown.how == SHUT_RDWR);
+		jw_bool(w, "SHUT_WR", ev->d.shutdown.how == SHUT_WR || ev->d.shutdown.how == SHUT_RDWR);
 		break;
 	case EV_LISTEN:
-		set_int(d, "backlog", ev->d.listen.backlog);
+		jw_int(w, "backlog", ev->d.listen.backlog);
 		break;
 	case EV_GETSOCKOPT: case EV_SETSOCKOPT:
-		sockopt_json(d, ev);
+		sockopt_json(w, ev);
 		break;
 	case EV_SEND: case EV_RECV: case EV_SENDTO: case EV_RECVFROM:
-		set_int(d, "bytes", (json_int_t)ev->d.io.bytes);
-		set(d, "flags", is_send(ev->type) ? send_flags_json(ev->d.io.flags) : recv_flags_json(ev->d.io.flags));
+		jw_int(w, "bytes", (int64_t)ev->d.io.bytes);
+		flags_json(w, ev->type, ev->d.io.flags);
 		if (ev->type == EV_SENDTO || ev->type == EV_RECVFROM) {
-			if (ev->d.io.addr.family) set(d, "addr", addr_json(&ev->d.io.addr));
-			else set(d, "addr", json_null());
+			if (ev->d.io.addr.family) addr_json(w, "addr", &ev->d.io.addr);
+			else jw_null(w, "addr");
 		}
 		break;
 	case EV_WRITE: case EV_READ: case EV_SENDFILE:
-		set_int(d, "bytes", (json_int_t)ev->d.io.bytes);
+		jw_int(w, "bytes", (int64_t)ev->d.io.bytes);
 		break;
 	case EV_SENDMSG: case EV_RECVMSG:
-		set_int(d, "bytes", (json_int_t)ev->d.msg.bytes);
-		set(d, "flags", is_send(ev->type) ? send_flags_json(ev->d.msg.flags) : recv_flags_json(ev->d.msg.flags));
-		set(d, "msghdr", msghdr_json(m, ev->extra));
+		jw_int(w, "bytes", (int64_t)ev->d.msg.bytes);
+		flags_json(w, ev->type, ev->d.msg.flags);
+		msghdr_json(w, &ev->d.msg.msg, ev->extra);
 		break;
 	case EV_WRITEV: case EV_READV:
-		set_int(d, "bytes", (json_int_t)ev->d.msg.bytes);
-		set(d, "iovec", iovec_json(m, ev->extra));
+		jw_int(w, "bytes", (int64_t)ev->d.msg.bytes);
+		iovec_json(w, &ev->d.msg.msg, ev->extra);
 		break;
-	case EV_SENDMMSG: case EV_RECVMMSG: {
-		set_int(d, "bytes", (json_int_t)ev->d.mmsg.bytes);
-		set(d, "flags", is_send(ev->type) ? send_flags_json(ev->d.mmsg.flags) : recv_flags_json(ev->d.mmsg.flags));
-		set_int(d, "mmsghdr_count", ev->d.mmsg.vlen);
-		json_t *vec = json_array();
-		const struct ev_mmsg_entry *e = ev->extra;
-		uint32_t n = e ? ev->extra_len / sizeof *e : 0;
-		for (uint32_t i = 0; i < n; i++) {
-			json_t *o = json_object();
-			set_int(o, "transmitted_bytes", e[i].transmitted);
-			set(o, "msghdr", msghdr_json(&e[i].msg, NULL));
-			json_array_append_new(vec, o);
-		}
-		set(d, "mmsghdr_vec", vec);
-		if (n < ev->d.mmsg.vlen) set_bool(d, "mmsghdr_vec_missing", true);
-		if (ev->type == EV_RECVMMSG) set(d, "timeout", timeout_json(&ev->d.mmsg.timeout));
+	case EV_SENDMMSG: case EV_RECVMMSG:
+		mmsg_json(w, ev);
 		break;
-	}
 	case EV_ISFDTYPE:
-		set_int(d, "fdtype", ev->d.isfdtype.fdtype);
+		jw_int(w, "fdtype", ev->d.isfdtype.fdtype);
 		break;
 	case EV_DUP: case EV_DUP2: case EV_DUP3:
-		set(d, "sock_info", sockinfo_json(&ev->d.dup.sock));
-		set_int(d, "newfd", ev->d.dup.newfd);
-		if (ev->type == EV_DUP3) set_bool(d, "O_CLOEXEC", ev->d.dup.flags & O_CLOEXEC);
+		sockinfo_json(w, &ev->d.dup.sock);
+		jw_int(w, "newfd", ev->d.dup.newfd);
+		if (ev->type == EV_DUP3) jw_bool(w, "O_CLOEXEC", ev->d.dup.flags & O_CLOEXEC);
 		break;
 	case EV_IOCTL:
-		set_str(d, "request", ioctl_name(ev->d.ioctl.request, buf, sizeof buf));
-		if (ev->d.ioctl.has_arg) set_int(d, "arg", ev->d.ioctl.arg);
+		jw_str(w, "request", ioctl_name(ev->d.ioctl.request, buf, sizeof buf));
+		if (ev->d.ioctl.has_arg) jw_int(w, "arg", ev->d.ioctl.arg);
 		break;
 	case EV_POLL: case EV_PPOLL:
-		set(d, "timeout", timeout_json(&ev->d.poll.timeout));
-		set(d, "requested_events", poll_events_json(ev->d.poll.requested));
-		set(d, "returned_events", poll_events_json(ev->d.poll.returned));
+		timeout_json(w, &ev->d.poll.timeout);
+		poll_events_json(w, "requested_events", ev->d.poll.requested);
+		poll_events_json(w, "returned_events", ev->d.poll.returned);
 		break;
 	case EV_SELECT: case EV_PSELECT:
-		set(d, "timeout", timeout_json(&ev->d.poll.timeout));
-		set(d, "requested_events", select_events_json(ev->d.poll.requested));
-		set(d, "returned_events", select_events_json(ev->d.poll.returned));
+		timeout_json(w, &ev->d.poll.timeout);
+		select_events_json(w, "requested_events", ev->d.poll.requested);
+		select_events_json(w, "returned_events", ev->d.poll.returned);
 		break;
 	case EV_FCNTL:
-		fcntl_json(d, ev);
+		fcntl_json(w, ev);
 		break;
 	case EV_EPOLL_CTL:
-		set_str(d, "op", epoll_op_name(ev->d.epoll.op, buf, sizeof buf));
-		set(d, "events", epoll_events_json(ev->d.epoll.events));
+		jw_str(w, "op", epoll_op_name(ev->d.epoll.op, buf, sizeof buf));
+		epoll_events_json(w, ev->d.epoll.events);
 		break;
 	case EV_EPOLL_WAIT: case EV_EPOLL_PWAIT:
-		set_int(d, "timeout", ev->d.epoll.timeout);
-		set(d, "events", epoll_events_json(ev->d.epoll.events));
+		jw_int(w, "timeout", ev->d.epoll.timeout);
+		epoll_events_json(w, ev->d.epoll.events);
 		break;
 	case EV_FDOPEN:
-		set_str(d, "mode", ev->d.fdopen.mode);
+		jw_str(w, "mode", ev->d.fdopen.mode);
 		break;
 	case EV_TCP_INFO:
-		tcp_info_json(d, &ev->d.tcpi);
+		tcp_info_json(w, &ev->d.tcpi);
 		break;
 	default:
 		break;
 	}
-	return d;
+	jw_obj_end(w);
 }
 
 void event_json_line(const struct event *ev, struct outbuf *o) {
-	json_t *j = json_object();
+	struct jw w;
 	char buf[24];
-	set_str(j, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
-	set_int(j, "timestamp_usec", ev->ts_usec);
-	set_int(j, "return_value", ev->ret);
-	set_bool(j, "success", ev->err == 0);
-	if (ev->err) set_str(j, "errno", errno_name(ev->err, buf, sizeof buf));
-	set_int(j, "thread_id", ev->tid);
-	set_bool(j, "fake_call", ev->fake);
-	set(j, "details", details_json(ev));
-	char *s = json_dumps(j, 0);
-	json_decref(j);
-	if (!s) return;
-	outbuf_add(o, s, strlen(s));
+	jw_init(&w, o);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
+	jw_int(&w, "timestamp_usec", ev->ts_usec);
+	jw_int(&w, "return_value", ev->ret);
+	jw_bool(&w, "success", ev->err == 0);
+	if (ev->err) jw_str(&w, "errno", errno_name(ev->err, buf, sizeof buf));
+	jw_int(&w, "thread_id", ev->tid);
+	jw_bool(&w, "fake_call", ev->fake);
+	details_json(&w, ev);
+	jw_obj_end(&w);
 	outbuf_add(o, "\n", 1);
-	free(s);
 }

@@ -1,7 +1,6 @@
 #include "writer.h"
 
 #include <fcntl.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
