@@ -75,7 +75,24 @@ func echoServer(t *testing.T) (port int, conns chan string) {
 	return l.Addr().(*net.TCPAddr).Port, conns
 }
 
+// The round trip is run with each root variant; the debuggable app's files
+// are reached with run-as instead of root.
 func TestLaunchThenKillYieldsARealTrace(t *testing.T) {
+	for _, c := range []struct {
+		root       string
+		debuggable bool
+	}{
+		{adbtest.RootSuC, false},
+		{adbtest.RootSu0, true},
+		{adbtest.RootAdb, false},
+	} {
+		t.Run(c.root+map[bool]string{true: "-run-as", false: ""}[c.debuggable], func(t *testing.T) {
+			roundTrip(t, c.root, c.debuggable)
+		})
+	}
+}
+
+func roundTrip(t *testing.T, root string, debuggable bool) {
 	shim := simShim(t)
 	client := filepath.Join(t.TempDir(), "client")
 	src := client + ".c"
@@ -85,8 +102,8 @@ func TestLaunchThenKillYieldsARealTrace(t *testing.T) {
 	}
 	port, conns := echoServer(t)
 	pkg := adbtest.Package{Name: "com.example.client", VersionName: "3.2.1", PrimaryABI: "x86_64",
-		Launcher: ".MainActivity", Program: client, Args: []string{strconv.Itoa(port)}}
-	d := adbtest.Start(t, adbtest.Config{SDK: 30, ABIs: []string{"x86_64", "x86"}, Root: adbtest.RootSuC,
+		Launcher: ".MainActivity", Program: client, Args: []string{strconv.Itoa(port)}, Debuggable: debuggable}
+	d := adbtest.Start(t, adbtest.Config{SDK: 30, ABIs: []string{"x86_64", "x86"}, Root: root,
 		Packages: []adbtest.Package{pkg}})
 	androidEnv(t, d)
 	hostDir := filepath.Join(t.TempDir(), "trace")
