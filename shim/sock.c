@@ -52,6 +52,10 @@ struct sock *sock_new(const struct ev_sockinfo *info) {
 	}
 	s->info = *info;
 	pthread_mutex_init(&s->lock, NULL);
+	/* The process directory is made with the first socket, so processes are
+	 * numbered in the order they started tracing (a fork child's dir comes
+	 * after its parent's). */
+	procdir_get();
 	pthread_mutex_lock(&socks_lock);
 	s->id = next_id++;
 	s->next = socks;

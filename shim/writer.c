@@ -29,6 +29,7 @@ static long events_written, events_dropped;
 static unsigned flush_gen; /* bumped after each writer-thread flush */
 
 static char procdir[700];
+static bool procdir_ready; /* set once procdir holds the full path */
 static bool procdir_failed;
 
 /* ---- process directory ---- */
@@ -52,7 +53,19 @@ static void app_name(char *out, size_t len) {
 	out[i] = 0;
 }
 
+static pthread_mutex_t procdir_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *procdir_create(void);
+
 const char *procdir_get(void) {
+	if (LIKELY(__atomic_load_n(&procdir_ready, __ATOMIC_ACQUIRE))) return procdir;
+	pthread_mutex_lock(&procdir_lock);
+	const char *d = procdir_create();
+	pthread_mutex_unlock(&procdir_lock);
+	return d;
+}
+
+static const char *procdir_create(void) {
 	if (procdir[0]) return procdir;
 	if (procdir_failed || !opt.dir[0]) return NULL;
 	char name[80];
@@ -62,6 +75,7 @@ const char *procdir_get(void) {
 		snprintf(path, sizeof path, "%s/%s_%03d", opt.dir, name, i);
 		if (mkdir(path, 0755) == 0) {
 			memcpy(procdir, path, sizeof procdir);
+			__atomic_store_n(&procdir_ready, true, __ATOMIC_RELEASE);
 			log_procdir_ready(procdir);
 			slog(LOG_INFO, "tracing pid %d (%s) into %s", (int)getpid(), name, procdir);
 			return procdir;
@@ -274,10 +288,12 @@ void writer_reset_after_fork(void) {
 	pthread_mutex_init(&flush_lock, NULL);
 	pthread_mutex_init(&drain_lock, NULL);
 	pthread_cond_init(&drained, NULL);
+	pthread_mutex_init(&procdir_lock, NULL);
 	started = 0;
 	events_written = events_dropped = 0;
 	flush_gen = 0;
 	procdir[0] = 0;
+	procdir_ready = false;
 	procdir_failed = false;
 	pending_chunks = 0;
 }
