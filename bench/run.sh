@@ -150,6 +150,7 @@ runs_for() { # MODE PIN
 
 selected() { [ -z "${BENCH_ONLY:-}" ] || grep -qw "$1" <<<"$BENCH_ONLY"; }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine skews results
 # Modes alternate inside each round so slow drift of the machine hits all.
 while read -r w full quick target; do
 	[ -n "$w" ] && selected "$w" || continue
@@ -214,6 +215,7 @@ events_vs_calls() {
 	done <<<"$WORKLOADS"
 	echo
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
 } >"$WORK/results.md"
 mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"
