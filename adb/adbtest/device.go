@@ -59,6 +59,7 @@ type Device struct {
 	holder   *exec.Cmd // keeps the device's mount namespace alive
 	broker   *net.UnixListener
 	packages map[string]*pkgInfo
+	inotify  *os.File // see watchShellData
 
 	mu        sync.Mutex
 	props     map[string]string
@@ -99,6 +100,9 @@ func Start(t testing.TB, cfg Config) *Device {
 		t.Fatalf("adbtest: device file system: %v", err)
 	}
 	d.initProps()
+	if err := d.watchShellData(); err != nil {
+		t.Fatalf("adbtest: inotify: %v", err)
+	}
 	if err := d.startBroker(); err != nil {
 		t.Fatalf("adbtest: %v", err)
 	}
@@ -242,6 +246,9 @@ func (d *Device) stop() {
 	}
 	if d.broker != nil {
 		d.broker.Close()
+	}
+	if d.inotify != nil {
+		d.inotify.Close()
 	}
 	for _, c := range procs {
 		if c.Process != nil {

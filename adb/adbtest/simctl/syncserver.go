@@ -224,10 +224,16 @@ func recv(w io.Writer, path string) error {
 	return nil
 }
 
+// unwrap returns the errno of a failed call as strerror words it
+// ("Permission denied"), like adbd's messages.
 func unwrap(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err
+		err = pe.Err
 	}
-	return err
+	msg := err.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return errors.New(msg)
 }
