@@ -25,7 +25,7 @@ func writeConfig(t *testing.T, body string) {
 func TestEachFlagReachesTheShim(t *testing.T) {
 	fakeLibDir(t)
 	cases := map[string][]string{
-		"B=0 U=0 C=0 F=2 L=1 T=1000 V=0":   nil, // built-in defaults
+		"B=0 U=0 C=0 F=2 L=1 T=1000 V=0":    nil, // built-in defaults
 		"B=4096 U=0 C=0 F=2 L=1 T=1000 V=0": {"-b", "4096"},
 		"B=0 U=500 C=0 F=2 L=1 T=1000 V=0":  {"--tcp-info-usec", "500"},
 		"B=0 U=0 C=1 F=2 L=1 T=1000 V=0":    {"-c"},
@@ -223,4 +223,3 @@ func TestVersionAndConfigCommands(t *testing.T) {
 		}
 	}
 }
-

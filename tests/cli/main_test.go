@@ -52,7 +52,10 @@ func setup(m *testing.M) int {
 	}
 	tools = filepath.Join(tmp, "tools")
 	os.MkdirAll(tools, 0o755)
-	for _, c := range []struct{ name, src string; flags []string }{
+	for _, c := range []struct {
+		name, src string
+		flags     []string
+	}{
 		{"client", "client.c", nil},
 		{"client-static", "client.c", []string{"-static"}},
 		{"fileonly", "fileonly.c", nil},
