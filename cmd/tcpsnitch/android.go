@@ -30,7 +30,7 @@ func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Str
 	s, err := android.Launch(dev, android.LaunchOptions{
 		Query: opts.AndroidPackage, Shim: opts.ShimPath, LibDir: libDir, HostDir: opts.Dir,
 		NoUpload: opts.NoUpload, Prompt: opts.Prompt, Options: opts.Shim,
-		Log: streams.ErrOut, // AllowPermissive: needs a --allow-permissive flag in RootOptions (CLI helper)
+		Log: streams.ErrOut, AllowPermissive: opts.AllowPermissive,
 	})
 	if err != nil {
 		return err
