@@ -29,6 +29,9 @@ all: cli shims
 deps:
 	scripts/deps.sh
 
+# `make demo` (mk/demo.mk) starts from a fresh machine too.
+demo: deps
+
 cli:
 	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.gitHash=$(GITHASH)" -o bin/tcpsnitch ./cmd/tcpsnitch
 
