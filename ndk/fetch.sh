@@ -56,11 +56,13 @@ from_url() {
 }
 
 # deb-src lines are missing on most machines. Adding some is a change to the
-# system's apt setup, so it is done only as root in CI (CI=true), in a file of
-# its own; elsewhere the error says what to add.
+# system's apt setup, so it is done only as root in CI (CI=true) or in a
+# throwaway container (TCPSNITCH_ALLOW_DEB_SRC=1, set by the Dockerfile), in a
+# file of its own; elsewhere the error says what to add.
 add_deb_src() {
   local out=/etc/apt/sources.list.d/tcpsnitch-deb-src.sources f
-  [ "$(id -u)" = 0 ] && [ "${CI:-}" = true ] || return 1
+  [ "$(id -u)" = 0 ] || return 1
+  [ "${CI:-}" = true ] || [ "${TCPSNITCH_ALLOW_DEB_SRC:-}" = 1 ] || return 1
   [ -f "$out" ] && return 0
   for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources; do
     [ -f "$f" ] && sed -n 's/^Types: deb$/Types: deb-src/;/^#/!p' "$f"
@@ -81,12 +83,12 @@ from_debian() {
       die "no source for $pkg: add a deb-src line to apt's sources, or put $orig in a directory named by TCPSNITCH_SOURCES_MIRROR"
     fi
   fi
-  [ -f "$work/$orig" ] || die "Debian's $pkg source package has no $orig (another version: $(ls "$work" | tr '\n' ' ')); use TCPSNITCH_SOURCES_MIRROR"
+  [ -f "$work/$orig" ] || die "Debian's $pkg source package has no $orig (it brought: $(cd "$work" && echo *)); use TCPSNITCH_SOURCES_MIRROR"
   echo "$work/$orig"
 }
 
 fetch_recipe() {
-  local name=$1 recipe=$ROOT/ndk/recipes/$1.recipe
+  local recipe=$ROOT/ndk/recipes/$1.recipe
   [ -f "$recipe" ] || die "no recipe $recipe"
   unset "${!R_@}"
   read_kv "$recipe" R
@@ -101,5 +103,5 @@ fetch_recipe() {
   echo "$SOURCES/$R_FILE"
 }
 
-[ $# -gt 0 ] || die "usage: ndk/fetch.sh RECIPE... (recipes: $(cd "$ROOT/ndk/recipes" && ls | sed 's/\.recipe$//' | tr '\n' ' '))"
+[ $# -gt 0 ] || die "usage: ndk/fetch.sh RECIPE... (recipes: $(cd "$ROOT/ndk/recipes" && echo *.recipe | sed 's/\.recipe//g'))"
 for r in "$@"; do fetch_recipe "$r"; done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables set here are used by the sourcing scripts
 # Shared helpers for the ndk/ scripts (sourced, never run). Bash.
 #
 # Environment read here:
@@ -73,6 +74,7 @@ key_of() {
 }
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
+# shellcheck disable=SC2086 # the flags are a word list
 compiler_id() { "$T_CC" $T_TARGET_CFLAGS --version 2>/dev/null | head -n1; }
 
 # apt_retry ARGS...: apt-get with retries. Debian's mirror sometimes fails
@@ -81,7 +83,7 @@ apt_retry() {
   local i extra=()
   [ "$1" != update ] || extra=(--error-on=any)
   for i in 1 2 3 4; do
-    DEBIAN_FRONTEND=noninteractive apt-get -y -q "${extra[@]}" "$@" && return 0
+    DEBIAN_FRONTEND=noninteractive apt-get -y -q "${extra[@]}" "$@" >&2 && return 0
     [ "$i" = 4 ] || { say "apt-get $1 failed (try $i of 4); retrying in $((i * 15))s"; sleep $((i * 15)); }
   done
   return 1
