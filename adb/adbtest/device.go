@@ -56,10 +56,11 @@ type Device struct {
 	root string // host directory holding the device's file system
 	ln   net.Listener
 
-	holder   *exec.Cmd // keeps the device's mount namespace alive
-	broker   *net.UnixListener
-	packages map[string]*pkgInfo
-	inotify  *os.File // see watchShellData
+	holder    *exec.Cmd // keeps the device's mount namespace alive
+	holderPID int
+	broker    *net.UnixListener
+	packages  map[string]*pkgInfo
+	inotify   *os.File // see watchShellData
 
 	mu        sync.Mutex
 	props     map[string]string
@@ -103,10 +104,11 @@ func Start(t testing.TB, cfg Config) *Device {
 	if err := d.watchShellData(); err != nil {
 		t.Fatalf("adbtest: inotify: %v", err)
 	}
-	if err := d.startBroker(); err != nil {
+	// The namespace first: goroutines started afterwards see d.holderPID.
+	if err := d.startNamespace(); err != nil {
 		t.Fatalf("adbtest: %v", err)
 	}
-	if err := d.startNamespace(); err != nil {
+	if err := d.startBroker(); err != nil {
 		t.Fatalf("adbtest: %v", err)
 	}
 	ln, err := listenOutsideEmulatorPorts()

@@ -225,14 +225,14 @@ func (d *Device) startNamespace() error {
 		cmd.Wait()
 		return fmt.Errorf("mount namespace setup failed: %s", strings.TrimSpace(stderr.String()))
 	}
-	d.holder = cmd
+	d.holder, d.holderPID = cmd, cmd.Process.Pid
 	return nil
 }
 
 // command prepares argv to run inside the device as uid (gid = uid, no
 // supplementary groups) in the device directory wd, in its own process group.
 func (d *Device) command(uid int, wd string, env []string, argv ...string) *exec.Cmd {
-	args := []string{"--target", itoa(d.holder.Process.Pid), "--mount", "--root", "--wdns=" + wd}
+	args := []string{"--target", itoa(d.holderPID), "--mount", "--root", "--wdns=" + wd}
 	if uid != 0 {
 		args = append(args, "--setuid", itoa(uid), "--setgid", itoa(uid))
 	}
