@@ -1,0 +1,334 @@
+package shim_test
+
+// Processes, threads, signals and exit paths.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/tracefile"
+)
+
+// canExecGuest tells whether a traced program can execve another program of
+// the target (under qemu-user that needs binfmt_misc).
+func canExecGuest(t *testing.T) {
+	t.Helper()
+	if tgt.runner == nil {
+		return
+	}
+	if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-aarch64"); err != nil {
+		t.Skip("exec of an aarch64 program from qemu-user needs binfmt_misc qemu-aarch64")
+	}
+}
+
+func allEvents(p *tracefile.Process) []tracefile.Event {
+	var out []tracefile.Event
+	for _, s := range p.Sockets {
+		out = append(out, s.Events...)
+	}
+	return out
+}
+
+func TestFork(t *testing.T) {
+	prog := build(t, "fork")
+	r := run(t, prog, nil)
+	procs := r.trace.ProcessesOf("fork")
+	if len(procs) != 2 {
+		t.Fatalf("want 2 process directories fork_000, fork_001, got %s", r.procNames())
+	}
+	parent, child := procs[0], procs[1]
+	ppid, cpid := r.fact(t, "parent_pid"), r.fact(t, "child_pid")
+	for _, ev := range allEvents(parent) {
+		if ev.ThreadID != ppid {
+			t.Errorf("parent dir has an event of thread %d (%s), want %d", ev.ThreadID, ev.Type, ppid)
+		}
+	}
+	// The parent's client socket: its own two sends, not the child's.
+	ps := sock(t, parent, 1)
+	if n := len(ps.OfType("send")); n != 2 {
+		t.Errorf("parent socket 1: %d sends, want 2 (%v)", n, ps.Types())
+	}
+	if len(child.Sockets) != 4 {
+		t.Fatalf("child: want 3 inherited sockets + 1 new, got %d", len(child.Sockets))
+	}
+	sends := 0
+	for i := 0; i < 3; i++ {
+		s := sock(t, child, i)
+		first := s.Events[0]
+		if first.Type != "forked_socket" || !first.FakeCall {
+			t.Errorf("child socket %d: first event %s fake_call=%v, want forked_socket, true", i, first.Type, first.FakeCall)
+		}
+		if _, ok := first.Detail("sock_info", "domain"); !ok {
+			t.Errorf("child socket %d: forked_socket without sock_info", i)
+		}
+		for _, ev := range s.Events {
+			if ev.ThreadID != cpid {
+				t.Errorf("child event %s of thread %d, want %d", ev.Type, ev.ThreadID, cpid)
+			}
+		}
+		for _, ev := range s.OfType("send") {
+			sends++
+			detailInt(t, ev, 5, "bytes")
+		}
+	}
+	if sends != 1 {
+		t.Errorf("child: %d send events, want 1", sends)
+	}
+	ns := sock(t, child, 3)
+	if got := strings.Join(ns.Types(), ","); got != "socket,close" {
+		t.Errorf("child's own socket: events %s, want socket,close", got)
+	}
+}
+
+func TestExec(t *testing.T) {
+	canExecGuest(t)
+	prog, target := build(t, "exec"), build(t, "execd")
+	r := run(t, prog, nil, target)
+	before := r.trace.ProcessesOf("exec")
+	after := r.trace.ProcessesOf("execd")
+	if len(before) != 1 || len(after) != 1 {
+		t.Fatalf("want exec_000 and execd_000, got %s", r.procNames())
+	}
+	// Nothing recorded before exec is lost.
+	expectCall(t, r, sock(t, before[0], 1), "send", 0, "")
+	a := after[0]
+	if len(a.Sockets) != 2 {
+		t.Fatalf("execd: want 2 sockets (inherited, own), got %d", len(a.Sockets))
+	}
+	inh := sock(t, a, 0)
+	if first := inh.Events[0]; !first.FakeCall || (first.Type != "ghost_socket" && first.Type != "forked_socket") {
+		t.Errorf("inherited socket after exec starts with %s (fake %v), want ghost_socket", first.Type, first.FakeCall)
+	}
+	expectCall(t, r, inh, "send", 1, "")
+	own := sock(t, a, 1)
+	expectCall(t, r, own, "socket", 0, "")
+	ev := expectCall(t, r, own, "sendto", 0, "")
+	addr(t, ev, "AF_INET", 9)
+	pid := r.fact(t, "execd_pid")
+	for _, ev := range allEvents(a) {
+		if ev.ThreadID != pid {
+			t.Errorf("execd event %s thread %d, want %d", ev.Type, ev.ThreadID, pid)
+		}
+	}
+}
+
+func TestSpawn(t *testing.T) {
+	canExecGuest(t)
+	prog, target := build(t, "spawn"), build(t, "execd")
+	for _, mode := range []string{"vfork", "posix_spawn"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, prog, nil, mode, target)
+			if st := r.fact(t, "child_status"); st != 0 {
+				t.Fatalf("child exit status %d", st)
+			}
+			parent := r.trace.ProcessesOf("spawn")
+			child := r.trace.ProcessesOf("execd")
+			if len(parent) != 1 || len(child) != 1 {
+				t.Fatalf("want spawn_000 and execd_000, got %s", r.procNames())
+			}
+			ps := sock(t, parent[0], 1)
+			if n := len(ps.OfType("send")); n != 1 {
+				t.Errorf("parent socket 1: %d sends, want 1 (the child's send must not be here): %v", n, ps.Types())
+			}
+			expectCall(t, r, sock(t, child[0], 0), "send", 0, "")
+			expectCall(t, r, sock(t, child[0], 1), "sendto", 0, "")
+		})
+	}
+}
+
+func TestThreads(t *testing.T) {
+	prog := build(t, "threads")
+	r := run(t, prog, nil)
+	p := r.proc(t)
+	tids := map[int64]bool{}
+	for _, id := range r.facts["tid"] {
+		tids[id] = true
+	}
+	if len(tids) != 8 {
+		t.Fatalf("program printed %d distinct thread ids, want 8", len(tids))
+	}
+	if len(p.Sockets) != 9 {
+		t.Fatalf("want 9 socket files, got %d", len(p.Sockets))
+	}
+	seen := map[int64]bool{}
+	for i := 1; i <= 8; i++ {
+		s := sock(t, p, i)
+		tid := s.Events[0].ThreadID
+		if !tids[tid] || seen[tid] {
+			t.Errorf("socket %d: thread %d is not a fresh worker thread", i, tid)
+		}
+		seen[tid] = true
+		for _, ev := range s.Events {
+			if ev.ThreadID != tid {
+				t.Errorf("socket %d: event %s of thread %d, want %d", i, ev.Type, ev.ThreadID, tid)
+			}
+		}
+		want := "socket,connect," + strings.Repeat("send,", 50) + "close"
+		if got := strings.Join(s.Types(), ","); got != want {
+			t.Errorf("socket %d: events %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+func TestSignalHandlerCallsSend(t *testing.T) {
+	prog := build(t, "signal")
+	r := run(t, prog, nil, "20000")
+	s := sock(t, r.proc(t), 0)
+	main, handler := r.fact(t, "main_sends"), r.fact(t, "handler_sends")
+	var big, small int64
+	for _, ev := range s.OfType("send") {
+		if b, _ := ev.DetailInt("bytes"); b == 1 {
+			small++
+		} else {
+			big++
+		}
+	}
+	if big != main || small != handler {
+		t.Errorf("recorded %d loop sends and %d handler sends, program made %d and %d", big, small, main, handler)
+	}
+	if handler == 0 {
+		t.Log("the timer never fired during the loop; nothing interrupted")
+	}
+}
+
+// TestExitPaths: every recorded call survives each way a process can end.
+func TestExitPaths(t *testing.T) {
+	prog := build(t, "exits")
+	const n = "3000"
+	for _, mode := range []string{"return", "exit", "_exit", "_Exit", "exec"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			if mode == "exec" {
+				canExecGuest(t)
+			}
+			r := run(t, prog, opts{"T": "100000"}, mode, n, prog)
+			p := r.trace.ProcessesOf("exits")
+			if len(p) == 0 {
+				t.Fatalf("no process directory: %s", r.procNames())
+			}
+			got := len(sock(t, p[0], 0).OfType("send"))
+			if want := r.fact(t, "sends"); int64(got) != want {
+				t.Errorf("%d send events recorded, program made %d", got, want)
+			}
+		})
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			r := runThenSignal(t, prog, opts{"T": "100000"}, sig, "wait", n)
+			got := len(sock(t, r.proc(t), 0).OfType("send"))
+			if want := r.fact(t, "sends"); int64(got) != want {
+				t.Errorf("killed by %v: %d send events recorded, program made %d", sig, got, want)
+			}
+		})
+	}
+}
+
+// runThenSignal starts the program, waits for its "ready" line, sends sig
+// from outside (any thread may receive it) and checks it died of it.
+func runThenSignal(t *testing.T, prog string, o opts, sig syscall.Signal, args ...string) *result {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := command(ctx, prog, o, dir, args...)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(pipe)
+	ready := false
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if sc.Text() == "ready" {
+			ready = true
+			break
+		}
+	}
+	if !ready {
+		cmd.Wait()
+		t.Fatalf("program never got ready:\n%s\n%s", out.String(), errb.String())
+	}
+	time.Sleep(10 * time.Millisecond) // let it block in pause()
+	cmd.Process.Signal(sig)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	werr := cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("program did not die of %v within %v (deadlock in the shim's signal path?)", sig, runTimeout)
+	}
+	if tgt.runner == nil {
+		ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("program ended with %v, want death by %v (the shim must re-raise the default action)", werr, sig)
+		}
+	}
+	return finish(t, dir, out.String(), errb.String(), nil)
+}
+
+func TestGhostSocket(t *testing.T) {
+	prog := build(t, "ghost")
+	r := run(t, prog, nil)
+	s := sock(t, r.proc(t), 0)
+	first := s.Events[0]
+	if first.Type != "ghost_socket" || !first.FakeCall {
+		t.Fatalf("first event %s (fake %v), want ghost_socket; events %v", first.Type, first.FakeCall, s.Types())
+	}
+	sockInfo(t, first, "AF_INET", "SOCK_DGRAM", false, false)
+	ev := expectCall(t, r, s, "sendto", 0, "")
+	addr(t, ev, "AF_INET", 9)
+	expectCall(t, r, s, "close", 0, "")
+}
+
+func TestNotInternetSocketsAreNotTraced(t *testing.T) {
+	prog := build(t, "nontraced")
+	for _, mode := range []string{"all", "files"} {
+		r := run(t, prog, nil, mode)
+		noSockets(t, r)
+		for _, c := range r.calls {
+			if c.ret != -1 || c.errno != "EBADF" {
+				t.Errorf("bad-fd call %v: want -1 EBADF (errno preserved)", c)
+			}
+		}
+	}
+}
+
+func TestCloseRange(t *testing.T) {
+	prog := build(t, "closerange")
+	for _, mode := range []string{"close_range", "closefrom"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, prog, nil, mode)
+			p := r.proc(t)
+			for i := 0; i < 5; i++ {
+				s := sock(t, p, i)
+				if n := len(s.OfType("close")); n != 1 {
+					t.Errorf("socket %d: %d close events after %s, want 1 (%v)", i, n, mode, s.Types())
+				}
+			}
+			// Tracing survives: the socket opened afterwards is recorded.
+			s := sock(t, p, 5)
+			expectCall(t, r, s, "socket", 0, "")
+			expectCall(t, r, s, "sendto", 0, "")
+			if len(p.Sockets) != 6 {
+				t.Errorf("want 6 socket files, got %d", len(p.Sockets))
+			}
+		})
+	}
+}
+
+var _ = fmt.Sprint
