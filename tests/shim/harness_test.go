@@ -65,17 +65,21 @@ func TestMain(m *testing.M) {
 	tgt = target{name: name, srcDir: filepath.Join(root, "shim", "tests"),
 		shim: filepath.Join(root, "lib", "tcpsnitch", name, "libtcpsnitch.so")}
 	switch name {
-	case "linux-x86_64":
-		tgt.cc = []string{"cc"}
-	case "linux-i386":
-		tgt.cc = []string{"cc", "-m32"}
+	case "linux-x86_64", "linux-i386":
 	case "linux-aarch64":
-		tgt.cc = []string{"aarch64-linux-gnu-gcc"}
 		tgt.runner = []string{"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"}
 	default:
 		fmt.Fprintf(os.Stderr, "unknown TCPSNITCH_TEST_TARGET %q (want linux-x86_64, linux-i386 or linux-aarch64)\n", name)
 		os.Exit(2)
 	}
+	// The compiler and its flags come from the same toolchain file the
+	// shim's own build uses (toolchains/<target>).
+	tc, err := readToolchain(filepath.Join(root, "toolchains", name))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "toolchain for %s: %v\n", name, err)
+		os.Exit(2)
+	}
+	tgt.cc = append([]string{tc["CC"]}, strings.Fields(tc["TARGET_CFLAGS"]+" "+tc["TARGET_LDFLAGS"])...)
 	if _, err := os.Stat(tgt.shim); err != nil {
 		if name == "linux-x86_64" {
 			tgt.failWhy = fmt.Sprintf("shim %s missing: run `make` first", tgt.shim)
@@ -338,6 +342,13 @@ func matches(t *testing.T, ev tracefile.Event, c call) {
 // and the n-th event of that type on the socket records the same.
 func expectCall(t *testing.T, r *result, s *tracefile.Socket, typ string, n int, wantErrno string) tracefile.Event {
 	t.Helper()
+	return expectCallAt(t, r, s, typ, n, n, wantErrno)
+}
+
+// expectCallAt is expectCall when the program's n-th call of that name is
+// the socket's ev-th event of that type (calls spread over sockets).
+func expectCallAt(t *testing.T, r *result, s *tracefile.Socket, typ string, n, evIdx int, wantErrno string) tracefile.Event {
+	t.Helper()
 	c := r.callN(t, typ, n)
 	if wantErrno == "" && (c.ret == -1 || c.errno != "") {
 		t.Fatalf("program: %v, want success with errno untouched (stderr: %s)", c, r.stderr)
@@ -345,7 +356,7 @@ func expectCall(t *testing.T, r *result, s *tracefile.Socket, typ string, n int,
 	if wantErrno != "" && (c.ret != -1 || c.errno != wantErrno) {
 		t.Fatalf("program: %v, want failure with %s (errno not preserved?)", c, wantErrno)
 	}
-	ev := event(t, s, typ, n)
+	ev := event(t, s, typ, evIdx)
 	matches(t, ev, c)
 	return ev
 }
@@ -432,4 +443,23 @@ func undefinedSymbols(t *testing.T, prog string) string {
 		}
 	}
 	return string(out)
+}
+
+// readToolchain parses a toolchains/<target> file (KEY=VALUE lines).
+func readToolchain(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	kv := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			kv[k] = v
+		}
+	}
+	if kv["CC"] == "" {
+		return nil, fmt.Errorf("%s: no CC", path)
+	}
+	return kv, nil
 }
