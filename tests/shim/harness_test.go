@@ -205,6 +205,11 @@ func run(t *testing.T, prog string, o opts, args ...string) *result {
 	if r.exitErr != nil {
 		t.Fatalf("%s %v: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(prog), args, r.exitErr, r.stdout, r.stderr)
 	}
+	// The test programs write nothing on stderr; at the default log level
+	// the shim only writes errors there, and none is expected.
+	if _, set := o["L"]; !set && r.stderr != "" {
+		t.Errorf("%s %v: unexpected stderr output:\n%s", filepath.Base(prog), args, r.stderr)
+	}
 	return r
 }
 
@@ -239,9 +244,14 @@ func finish(t *testing.T, dir, stdout, stderr string, err error) *result {
 			}
 			r.calls = append(r.calls, c)
 		case len(f) == 2:
-			if v, e := strconv.ParseInt(f[1], 10, 64); e == nil {
-				r.facts[f[0]] = append(r.facts[f[0]], v)
+			v, e := strconv.ParseInt(f[1], 10, 64)
+			if e != nil {
+				t.Errorf("stdout line %q was not printed by the program (shim output on stdout?)", sc.Text())
 			}
+			r.facts[f[0]] = append(r.facts[f[0]], v)
+		case len(f) == 1 && f[0] == "ready":
+		default:
+			t.Errorf("stdout line %q was not printed by the program (shim output on stdout?)", sc.Text())
 		}
 	}
 	tr, terr := tracefile.Open(dir)
