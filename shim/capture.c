@@ -17,10 +17,20 @@
  * (flags, sequence numbers, windows, options, sizes, timing) at a small cost
  * in memory per socket, and no payload ends up in a trace.
  *
- * What is not seen: the TCP handshake of a connect() that completes before it
- * returns and of an accepted connection (the socket's addresses are known
- * only then), and packets after the handle is closed (CAPTURE_GRACE_USEC after
- * the last close, or at exit). */
+ * A connect() is captured from before the real call (capture_before_connect,
+ * filter on the destination) so the handshake is in; once the 4-tuple is
+ * known the filter is narrowed and what was captured meanwhile from other
+ * connections to the same destination is dropped. After the last close a
+ * TCP capture ends when the connection is over (both FINs and the last ACK,
+ * or a RST), at most CAPTURE_GRACE_USEC later; UDP after a short grace.
+ *
+ * What is not seen: the handshake and sometimes the first packets of an
+ * accepted connection (its addresses are known only when accept returns),
+ * the first datagram of an unbound UDP socket's first sendto, packets after
+ * exit. Cost: a handle is a packet socket (one fd, CLOEXEC, closed in fork
+ * children) with a 1 MiB ring; the kernel makes opening one take 10-20 ms
+ * and closing one 25-40 ms, hence the spares; each handle still open at
+ * exit adds its close time to the process's exit. */
 #include "capture.h"
 
 #include <fcntl.h>
@@ -44,7 +54,8 @@
 
 #define CAPTURE_SNAPLEN 256          /* link 16 + IPv6 40 + ext. headers + TCP 60 */
 #define CAPTURE_RING_BYTES (1 << 20) /* kernel ring per socket */
-#define CAPTURE_GRACE_USEC 500000    /* after the last close: FIN/ACK get in */
+#define CAPTURE_GRACE_USEC 500000    /* TCP, after the last close: at most this */
+#define CAPTURE_UDP_GRACE_USEC 50000 /* UDP: what is in flight */
 #define CAPTURE_EXIT_GRACE_USEC 50000
 #define CAPTURE_EXIT_WAIT_MS 200     /* destructor: bounded wait for the thread */
 #define CAPTURE_POLL_MS 50           /* thread wakeup while captures are live */
@@ -53,9 +64,16 @@
 #define CAPTURE_MAX_BYTES (4 << 20)     /* buffered: drop beyond (memory bound) */
 #define CAPTURE_MAX_LIVE 256         /* open handles per process (fds, memory) */
 #define CAPTURE_SPARES 2             /* opened ahead by the thread */
-#define CAPTURE_SPARES_KEEP 4        /* kept for reuse when captures end */
+#define CAPTURE_SPARES_KEEP 32       /* kept for reuse when captures end */
 
 enum cap_state { CAP_ON, CAP_DONE };
+
+struct tuple {
+	int ver; /* 4 or 6 */
+	uint8_t l[16], r[16];
+	uint16_t lport, rport;
+};
+
 
 struct cap {
 	struct cap *next;
@@ -65,7 +83,14 @@ struct cap {
 	int slot;     /* in live_fds */
 	int pidx;     /* in this round's poll array, -1 if none */
 	int state;
-	bool has_peer;     /* filter on the 4-tuple (else local side only) */
+	bool has_peer;     /* filter on the 4-tuple (else one side only) */
+	bool narrowing;    /* started before connect: buffer kept until the
+			    * 4-tuple is known, then cleaned (narrow_buffer) */
+	/* TCP end seen (both FINs and the last ACK, or a RST): a closed
+	 * socket's capture stops then rather than at the end of the grace. */
+	struct tuple t;
+	bool t_ok, fin_l, fin_r, over;
+	int ack_from; /* after the second FIN: 1 local, 2 remote, 0 none */
 	bool file_started; /* N.pcap exists with its header */
 	bool fd_gone;      /* the program closed our fd: never pcap_close it */
 	int64_t stop_at;   /* 0 while the socket is open */
@@ -173,6 +198,69 @@ static void build_filter(char *out, size_t n, const char *proto, const struct en
 			 l->port, l->ip, l->port);
 }
 
+/* Before connect: the destination is known, the local port not yet. */
+static void build_remote_filter(char *out, size_t n, const struct endpoint *r) {
+	snprintf(out, n, "tcp and ((src host %s and src port %u) or (dst host %s and dst port %u))", r->ip, r->port,
+		 r->ip, r->port);
+}
+
+/* ---- keeping only the socket's own packets ---- */
+
+static bool tuple_from(const struct endpoint *l, const struct endpoint *r, struct tuple *t) {
+	memset(t, 0, sizeof *t);
+	t->ver = strchr(l->ip, ':') ? 6 : 4;
+	int af = t->ver == 6 ? AF_INET6 : AF_INET;
+	t->lport = (uint16_t)l->port;
+	t->rport = (uint16_t)r->port;
+	return inet_pton(af, l->ip, t->l) == 1 && inet_pton(af, r->ip, t->r) == 1;
+}
+
+/* Whether a DLT_LINUX_SLL packet is between the tuple's two ends: 1 sent
+ * by the local end, 2 by the remote one, 0 not; *tcp_flags its TCP flags. */
+static int packet_dir(const uint8_t *d, uint32_t caplen, const struct tuple *t, uint8_t *tcp_flags) {
+	*tcp_flags = 0;
+	if (caplen < 16) return 0;
+	uint16_t proto = (uint16_t)(d[14] << 8 | d[15]);
+	d += 16;
+	caplen -= 16;
+	const uint8_t *src, *dst, *ports;
+	size_t alen;
+	if (proto == 0x0800 && t->ver == 4 && caplen >= 20) {
+		size_t ihl = (size_t)(d[0] & 15) * 4;
+		if (caplen < ihl + 4) return 0;
+		src = d + 12, dst = d + 16, ports = d + ihl, alen = 4;
+		if (d[9] == IPPROTO_TCP && caplen >= ihl + 14) *tcp_flags = ports[13];
+	} else if (proto == 0x86dd && t->ver == 6 && caplen >= 44) {
+		src = d + 8, dst = d + 24, ports = d + 40, alen = 16;
+		if (d[6] == IPPROTO_TCP && caplen >= 54) *tcp_flags = ports[13];
+	} else {
+		return 0;
+	}
+	uint16_t sp = (uint16_t)(ports[0] << 8 | ports[1]), dp = (uint16_t)(ports[2] << 8 | ports[3]);
+	bool out = !memcmp(src, t->l, alen) && sp == t->lport && !memcmp(dst, t->r, alen) && dp == t->rport;
+	bool in = !memcmp(src, t->r, alen) && sp == t->rport && !memcmp(dst, t->l, alen) && dp == t->lport;
+	return out ? 1 : in ? 2 : 0;
+}
+
+/* Lock held. Drops, from what was captured on the destination alone, the
+ * packets of other connections to the same destination. */
+static void narrow_buffer(struct cap *c, const struct tuple *t) {
+	size_t in = 0, out = 0;
+	while (in + 16 <= c->len) {
+		uint32_t rec[4];
+		memcpy(rec, c->buf + in, sizeof rec);
+		size_t n = 16 + rec[2];
+		if (in + n > c->len) break;
+		uint8_t flags;
+		if (c->linktype != DLT_LINUX_SLL || packet_dir((const uint8_t *)c->buf + in + 16, rec[2], t, &flags)) {
+			memmove(c->buf + out, c->buf + in, n);
+			out += n;
+		}
+		in += n;
+	}
+	c->len = out;
+}
+
 static int set_filter(pcap_t *p, const char *filter) {
 	struct bpf_program prog;
 	pthread_mutex_lock(&compile_mu); /* the grammar is not reentrant in older libpcaps */
@@ -265,6 +353,19 @@ static void slot_set(int slot, pcap_t *p) { __atomic_store_n(&live_fds[slot], pc
 
 /* ---- the capture thread ---- */
 
+static void track_end(struct cap *c, const u_char *data, uint32_t caplen) {
+	uint8_t flags;
+	int dir = packet_dir(data, caplen, &c->t, &flags);
+	if (!dir) return;
+	if (flags & 0x04) c->over = true; /* RST */
+	if (c->ack_from == dir && (flags & 0x10)) c->over = true;
+	if (flags & 0x01) { /* FIN */
+		bool *mine = dir == 1 ? &c->fin_l : &c->fin_r, *other = dir == 1 ? &c->fin_r : &c->fin_l;
+		*mine = true;
+		if (*other) c->ack_from = 3 - dir;
+	}
+}
+
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data) {
 	struct cap *c = (struct cap *)arg;
 	size_t need = 16 + h->caplen;
@@ -287,16 +388,22 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	memcpy(c->buf + c->len, rec, sizeof rec);
 	memcpy(c->buf + c->len + 16, data, h->caplen);
 	c->len += need;
+	if (c->t_ok && c->linktype == DLT_LINUX_SLL) track_end(c, data, h->caplen);
 	if (c->len >= CAPTURE_KICK_BYTES && c->len - need < CAPTURE_KICK_BYTES) writer_kick();
 }
 
-/* Closes a handle after reading what it still holds (lock held). */
+static pcap_t *to_close[CAPTURE_MAX_LIVE]; /* capture thread only */
+static int nto_close;
+
+/* Ends a capture after reading what its handle still holds (lock held). */
 static void finish(struct cap *c) {
 	if (!c->fd_gone) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
 	struct pcap_stat st;
 	unsigned long kdrop = !c->fd_gone && pcap_stats(c->p, &st) == 0 ? st.ps_drop - c->kdrop_base : 0;
 	if (kdrop || c->dropped)
 		slog(LOG_WARN, "packet capture of socket %d: %lu packets dropped", c->s->id, kdrop + c->dropped);
+	slog(LOG_DEBUG, "capture of socket %d ends: %s", c->s->id,
+	     c->fd_gone ? "its fd was closed by the program" : c->over ? "TCP connection over" : "grace period over");
 	if (c->fd_gone) { /* the fd may be the program's now: leak the handle */
 		slot_free(c->slot);
 	} else if (exiting) {
@@ -306,14 +413,18 @@ static void finish(struct cap *c) {
 		spare_slots[nspares++] = c->slot;
 	} else {
 		slot_free(c->slot);
-		pcap_close(c->p);
+		to_close[nto_close++] = c->p; /* closing waits 25-40 ms: not under the lock */
 	}
 	c->p = NULL;
 	c->state = CAP_DONE;
 	nlive--;
 }
 
-static bool spare_wanted(void) { return want_spares && !exiting && !perm_denied && nspares < CAPTURE_SPARES; }
+static int nstopping; /* closed sockets whose handles come back soon */
+
+static bool spare_wanted(void) {
+	return want_spares && !exiting && !perm_denied && nspares + nstopping < CAPTURE_SPARES;
+}
 
 /* Lock held (dropped while opening). False if none could be opened. */
 static bool add_spare(void) {
@@ -343,16 +454,20 @@ static void *capture_main(void *arg) {
 	struct pollfd fds[CAPTURE_MAX_LIVE];
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		for (;;) { /* until there are handles to poll */
-			if (!nlive) pthread_cond_broadcast(&idle);
+		/* One spare per round at most: opening one takes 10-20 ms, and
+		 * live captures must not wait for a run of them. */
+		if (spare_wanted()) add_spare();
+		while (!nlive) { /* nothing to poll */
+			pthread_cond_broadcast(&idle);
 			if (spare_wanted() && add_spare()) continue;
-			if (nlive) break;
 			pthread_cond_wait(&wake, &lock);
 		}
 		int n = 0;
 		int64_t now = now_usec(), next = now + CAPTURE_POLL_MS * 1000;
+		nstopping = 0;
 		for (struct cap *c = caps; c; c = c->next) {
 			c->pidx = -1;
+			nstopping += c->state == CAP_ON && c->stop_at;
 			if (c->state != CAP_ON || c->fd_gone || n == CAPTURE_MAX_LIVE) continue;
 			c->pidx = n;
 			fds[n].fd = c->fd;
@@ -370,7 +485,12 @@ static void *capture_main(void *arg) {
 			short rev = c->pidx >= 0 ? fds[c->pidx].revents : POLLIN; /* new: look anyway */
 			if (rev & POLLNVAL) c->fd_gone = true;
 			else if (rev) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
-			if (c->fd_gone || (c->stop_at && now >= c->stop_at)) finish(c);
+			if (c->fd_gone || (c->stop_at && (now >= c->stop_at || c->over))) finish(c);
+		}
+		if (nto_close) {
+			pthread_mutex_unlock(&lock);
+			while (nto_close) pcap_close(to_close[--nto_close]);
+			pthread_mutex_lock(&lock);
 		}
 		if (ready > 0) { /* busy: let packets gather instead of waking per packet */
 			pthread_mutex_unlock(&lock);
@@ -418,10 +538,22 @@ static void refine(struct cap *c, int fd) {
 	if (!socket_endpoints(fd, c->s->info.domain, &l, &r, &has_peer) || !has_peer) return;
 	char filter[512];
 	build_filter(filter, sizeof filter, c->s->info.type == SOCK_STREAM ? "tcp" : "udp", &l, &r, true);
+	struct tuple t;
+	bool tuple_ok = tuple_from(&l, &r, &t);
 	pthread_mutex_lock(&lock);
 	if (c->state == CAP_ON && !c->stop_at && !c->has_peer) {
 		if (set_filter(c->p, filter) == 0) c->has_peer = true;
 		slog(LOG_DEBUG, "capture of socket %d: filter now %s", c->s->id, filter);
+	}
+	if (c->narrowing && c->has_peer) {
+		/* what the old filter let into the ring is read first */
+		if (c->state == CAP_ON) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
+		if (tuple_ok) narrow_buffer(c, &t);
+		c->narrowing = false;
+	}
+	if (c->s->info.type == SOCK_STREAM && tuple_ok && !c->t_ok) {
+		c->t = t;
+		c->t_ok = true;
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -434,13 +566,15 @@ static bool warm_up(void) {
 	return true;
 }
 
-static void *start(struct sock *s, int fd) {
+/* remote: before a connect, the destination to filter on (NULL: the
+ * socket's own addresses). */
+static void *start(struct sock *s, int fd, const struct endpoint *remote) {
 	struct endpoint l, r;
 	bool has_peer = false;
 	/* No port yet, or a TCP socket with no peer (listening or not yet
 	 * connected: its port alone would match every accepted connection). */
-	bool later = !socket_endpoints(fd, s->info.domain, &l, &r, &has_peer) ||
-		     (s->info.type == SOCK_STREAM && !has_peer);
+	bool later = !remote && (!socket_endpoints(fd, s->info.domain, &l, &r, &has_peer) ||
+				 (s->info.type == SOCK_STREAM && !has_peer));
 	if (__atomic_load_n(&perm_denied, __ATOMIC_RELAXED)) {
 		warn_perm_once();
 		return OFF;
@@ -476,7 +610,10 @@ static void *start(struct sock *s, int fd) {
 		if (p) slot_set(slot, p);
 	}
 	char filter[512];
-	build_filter(filter, sizeof filter, s->info.type == SOCK_STREAM ? "tcp" : "udp", &l, &r, has_peer);
+	if (remote)
+		build_remote_filter(filter, sizeof filter, remote);
+	else
+		build_filter(filter, sizeof filter, s->info.type == SOCK_STREAM ? "tcp" : "udp", &l, &r, has_peer);
 	struct cap *c = p ? calloc(1, sizeof *c) : NULL;
 	if (!c || set_filter(p, filter) < 0) {
 		if (c) warn_failure(PCAP_ERROR, p);
@@ -492,6 +629,8 @@ static void *start(struct sock *s, int fd) {
 	c->slot = slot;
 	c->pidx = -1;
 	c->has_peer = has_peer;
+	c->narrowing = remote != NULL;
+	c->t_ok = !remote && has_peer && s->info.type == SOCK_STREAM && tuple_from(&l, &r, &c->t);
 	c->snaplen = pcap_snapshot(p);
 	c->linktype = pcap_datalink(p);
 	struct pcap_stat st;
@@ -519,8 +658,29 @@ void capture_maybe_start(struct sock *s, int fd) {
 		if (!c->has_peer) refine(c, fd);
 	} else if (__atomic_compare_exchange_n(&s->capture, &cur, STARTING, false, __ATOMIC_ACQ_REL,
 					       __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&s->capture, start(s, fd), __ATOMIC_RELEASE);
+		__atomic_store_n(&s->capture, start(s, fd, NULL), __ATOMIC_RELEASE);
 	}
+	ts->in_shim = was;
+	errno = saved;
+}
+
+void capture_before_connect(struct sock *s, int fd, const struct sockaddr *addr, socklen_t len) {
+	if (!opt.capture || s->info.type != SOCK_STREAM || !capturable(s) || !addr) return;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, addr, len < sizeof ss ? len : sizeof ss);
+	struct endpoint r;
+	if ((ss.ss_family == AF_INET && len < sizeof(struct sockaddr_in)) ||
+	    (ss.ss_family == AF_INET6 && len < sizeof(struct sockaddr_in6)) || !endpoint_from(&ss, &r) || !r.port ||
+	    r.wildcard)
+		return; /* connect will fail with EINVAL or the like */
+	void *cur = NULL;
+	if (!__atomic_compare_exchange_n(&s->capture, &cur, STARTING, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return; /* already capturing (EALREADY, a second connect...) */
+	struct tstate *ts = tstate_get();
+	int was = ts->in_shim, saved = errno;
+	ts->in_shim = 1;
+	__atomic_store_n(&s->capture, start(s, fd, &r), __ATOMIC_RELEASE);
 	ts->in_shim = was;
 	errno = saved;
 }
@@ -540,9 +700,14 @@ void capture_stop(struct sock *s) {
 		return;
 	}
 	struct cap *c = cur;
+	struct tstate *ts = tstate_get();
+	int was = ts->in_shim;
+	ts->in_shim = 1; /* a signal handler's hooks must not come back for the lock */
 	pthread_mutex_lock(&lock);
-	if (c->state == CAP_ON && !c->stop_at) c->stop_at = now_usec() + CAPTURE_GRACE_USEC;
+	if (c->state == CAP_ON && !c->stop_at)
+		c->stop_at = now_usec() + (c->s->info.type == SOCK_STREAM ? CAPTURE_GRACE_USEC : CAPTURE_UDP_GRACE_USEC);
 	pthread_mutex_unlock(&lock);
+	ts->in_shim = was;
 }
 
 /* Takes m, retrying for up to ~50 ms: callers may run where the holder is
@@ -616,6 +781,11 @@ void capture_flush_all(void) {
 	size_t k = 0;
 	for (struct cap *c = caps; c && v; c = c->next) {
 		if (c->file_started && !c->len) continue;
+		if (c->narrowing && c->state == CAP_ON && c->file_started) continue; /* cleaned at connect */
+		if (c->narrowing && c->state == CAP_ON) { /* the header only, for now */
+			v[k++] = (struct pending){c, NULL, 0};
+			continue;
+		}
 		v[k++] = (struct pending){c, c->buf, c->len};
 		c->buf = NULL;
 		c->len = c->size = 0;
@@ -685,9 +855,15 @@ void capture_reset_after_fork(void) {
 	pthread_cond_init(&idle, NULL);
 	caps = NULL;
 	nlive = 0;
-	nspares = 0; /* their fds were in live_fds */
+	nspares = nstopping = 0; /* their fds were in live_fds */
 	want_spares = false;
 	thread_started = exiting = false;
 	warned_perm = warned_limit = false; /* the child's own logs.txt says it too */
 	other_failures = 0;
+}
+
+void capture_after_send(struct sock *s, int fd) {
+	if (LIKELY(!opt.capture) || s->info.type != SOCK_DGRAM) return;
+	if (__atomic_load_n(&s->capture, __ATOMIC_ACQUIRE)) return;
+	capture_maybe_start(s, fd);
 }
