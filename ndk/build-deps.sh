@@ -11,6 +11,7 @@
 
 [ $# = 1 ] || die "usage: ndk/build-deps.sh TARGET (targets: $(known_targets))"
 load_target "$1"
+take_lock
 # A target that shares another's compiler and flags reuses its libraries.
 [ -z "$T_DEPS_FROM" ] || exec "$0" "$T_DEPS_FROM"
 

@@ -16,6 +16,7 @@
 
 [ $# = 1 ] || die "usage: ndk/build-shim.sh TARGET (targets: $(known_targets))"
 load_target "$1"
+take_lock
 
 SHIM=${TCPSNITCH_SHIM_DIR:-$ROOT/shim}
 MAP=$SHIM/libtcpsnitch.map

@@ -10,6 +10,7 @@
 
 [ $# -gt 0 ] || die "usage: ndk/build.sh TARGET... (targets: $(known_targets))"
 for t in "$@"; do load_target "$t"; done # refuse a bad list before any work
+take_lock
 for t in "$@"; do
   "$ROOT/ndk/build-deps.sh" "$t"
   "$ROOT/ndk/build-shim.sh" "$t"

@@ -104,4 +104,5 @@ fetch_recipe() {
 }
 
 [ $# -gt 0 ] || die "usage: ndk/fetch.sh RECIPE... (recipes: $(cd "$ROOT/ndk/recipes" && echo *.recipe | sed 's/\.recipe//g'))"
+take_lock
 for r in "$@"; do fetch_recipe "$r"; done

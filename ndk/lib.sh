@@ -88,3 +88,18 @@ apt_retry() {
   done
   return 1
 }
+
+# take_lock: one pipeline at a time per tree. Two builds of the same target
+# (say, make and a test harness) would otherwise delete each other's build
+# directories; the second one waits, then finds everything up to date.
+# Child scripts inherit the lock (fd 9 and TCPSNITCH_NDK_LOCKED).
+take_lock() {
+  [ -z "${TCPSNITCH_NDK_LOCKED:-}" ] || return 0
+  mkdir -p "$BUILD"
+  exec 9>"$BUILD/.ndk.lock"
+  if ! flock -n 9; then
+    say "waiting for another ndk/ build in this tree to finish"
+    flock -w 1800 9 || die "another ndk/ build held $BUILD/.ndk.lock for 30 minutes"
+  fi
+  export TCPSNITCH_NDK_LOCKED=1
+}
