@@ -24,8 +24,10 @@ OUT=$BUILD/$TARGET/shim
 DEST=$ROOT/lib/tcpsnitch/$TARGET/libtcpsnitch.so
 shopt -s nullglob
 SRCS=("$SHIM"/*.c)
-HDRS=("$SHIM"/*.h)
 shopt -u nullglob
+# Every file directly in shim/ is an input (headers, X-macro lists, the map);
+# shim/tests/ is not.
+mapfile -t INPUTS < <(find "$SHIM" -maxdepth 1 -type f | LC_ALL=C sort)
 [ ${#SRCS[@]} -gt 0 ] || die "no shim sources in $SHIM"
 [ -f "$MAP" ] || die "no linker version script $MAP"
 for lib in libjansson.a libpcap.a; do
@@ -46,7 +48,7 @@ LDFLAGS=(-shared -Wl,--version-script="$MAP" -Wl,-z,defs $T_TARGET_LDFLAGS)
 # shellcheck disable=SC2206
 LIBS=("$PREFIX/lib/libjansson.a" "$PREFIX/lib/libpcap.a" $T_SHIM_LIBS)
 
-key=$(key_of "${SRCS[@]}" "${HDRS[@]}" "$MAP" "$TARGET_FILE" "$0" "$ROOT/ndk/lib.sh" \
+key=$(key_of "${INPUTS[@]}" "$TARGET_FILE" "$0" "$ROOT/ndk/lib.sh" \
   "$BUILD/$DEPS_TARGET/stamps/jansson" "$BUILD/$DEPS_TARGET/stamps/libpcap" \
   "${CFLAGS[*]}" "${LDFLAGS[*]}" "${LIBS[*]}" "$(compiler_id)")
 
