@@ -138,8 +138,8 @@ static void select_events_json(struct jw *w, const char *key, int e) {
 	jw_obj_end(w);
 }
 
-static void epoll_events_json(struct jw *w, uint32_t e) {
-	jw_obj_begin(w, "events");
+static void epoll_events_json(struct jw *w, const char *key, uint32_t e) {
+	jw_obj_begin(w, key);
 	jw_bool(w, "EPOLLIN", e & EPOLLIN);
 	jw_bool(w, "EPOLLOUT", e & EPOLLOUT);
 	jw_bool(w, "EPOLLRDHUP", e & EPOLLRDHUP);
@@ -199,7 +199,7 @@ static void fcntl_json(struct jw *w, const struct event *ev) {
 		jw_int(w, "minfd", arg);
 		break;
 	case F_SETFD:
-		jw_bool(w, "FD_CLOEXEC", arg & FD_CLOEXEC);
+		jw_bool(w, "O_CLOEXEC", arg & FD_CLOEXEC); /* the original's name */
 		break;
 	case F_SETFL:
 		jw_bool(w, "O_APPEND", arg & O_APPEND);
@@ -307,11 +307,11 @@ static void details_json(struct jw *w, const struct event *ev) {
 		break;
 	case EV_EPOLL_CTL:
 		jw_str(w, "op", epoll_op_name(ev->d.epoll.op, buf, sizeof buf));
-		epoll_events_json(w, ev->d.epoll.events);
+		epoll_events_json(w, "requested_events", ev->d.epoll.events);
 		break;
 	case EV_EPOLL_WAIT: case EV_EPOLL_PWAIT:
 		jw_int(w, "timeout", ev->d.epoll.timeout);
-		epoll_events_json(w, ev->d.epoll.events);
+		epoll_events_json(w, "returned_events", ev->d.epoll.events);
 		break;
 	case EV_FDOPEN:
 		jw_str(w, "mode", ev->d.fdopen.mode);

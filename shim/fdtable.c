@@ -2,6 +2,7 @@
  * allocated on first use. fds past 4M (rare) are not traced. */
 #include "fdtable.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "record.h"
@@ -38,9 +39,62 @@ uintptr_t fdt_peek(int fd) {
 	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : FD_UNKNOWN;
 }
 
+/* In a fork child, an fd first refers to the parent's record, tagged with
+ * bit 0 (records are aligned), until the child's own record, starting with
+ * a forked_socket event, replaces it: fds that share a record (dup) get
+ * one shared child record. */
+#define INHERITED(v) ((v) > FD_CLOSING && ((v)&1))
+static pthread_mutex_t inherit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct sock *adopt_inherited(int fd, uintptr_t v) {
+	struct sock *old = (struct sock *)(v & ~(uintptr_t)1);
+	pthread_mutex_lock(&inherit_lock);
+	struct sock *s = old->forked_to;
+	bool fresh = !s;
+	if (fresh) {
+		s = sock_new(&old->info);
+		old->forked_to = s;
+	}
+	pthread_mutex_unlock(&inherit_lock);
+	if (!s) return NULL;
+	uintptr_t *p = slot(fd, false);
+	if (!p || !__atomic_compare_exchange_n(p, &v, (uintptr_t)s, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return v > FD_CLOSING && !(v & 1) ? (struct sock *)v : NULL; /* another thread won */
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	if (fresh) record_sockinfo_event(s, EV_FORKED_SOCKET, fd, &old->info);
+	return s;
+}
+
+void fdt_mark_inherited(void) {
+	pthread_mutex_init(&inherit_lock, NULL);
+	for (unsigned b = 0; b < NBLOCKS; b++) {
+		uintptr_t *blk = blocks[b];
+		if (!blk) continue;
+		for (unsigned i = 0; i < BLOCK_SIZE; i++) {
+			uintptr_t v = blk[i];
+			if (v <= FD_CLOSING) continue;
+			struct sock *old = (struct sock *)(v & ~(uintptr_t)1);
+			old->forked_to = NULL; /* may be set by our parent's own adoption */
+			blk[i] = (uintptr_t)old | 1;
+		}
+	}
+}
+
+bool fdt_is_inherited(uintptr_t v) { return INHERITED(v); }
+
+void fdt_adopt_all(void) {
+	for (unsigned b = 0; b < NBLOCKS; b++) {
+		uintptr_t *blk = blocks[b];
+		if (!blk) continue;
+		for (unsigned i = 0; i < BLOCK_SIZE; i++)
+			if (INHERITED(blk[i])) adopt_inherited((int)((b << BLOCK_BITS) | i), blk[i]);
+	}
+}
+
 struct sock *fdt_get(int fd) {
 	uintptr_t v = fdt_peek(fd);
-	if (LIKELY(v > FD_CLOSING)) return (struct sock *)v;
+	if (LIKELY(v > FD_CLOSING && !(v & 1))) return (struct sock *)v;
+	if (INHERITED(v)) return adopt_inherited(fd, v);
 	if (v != FD_UNKNOWN || fd < 0) return NULL;
 
 	/* First use of this fd: one classification, then cached. */
@@ -108,7 +162,7 @@ void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int, struct sock *, v
 			unsigned fd = (b << BLOCK_BITS) | i;
 			if (fd < lo || fd > hi) continue;
 			uintptr_t v = __atomic_load_n(&blk[i], __ATOMIC_ACQUIRE);
-			if (v > FD_CLOSING) fn((int)fd, (struct sock *)v, arg);
+			if (v > FD_CLOSING) fn((int)fd, (struct sock *)(v & ~(uintptr_t)1), arg);
 		}
 	}
 }

@@ -15,6 +15,12 @@
  * (a socket first seen this way gets a ghost_socket event). NULL if fd is
  * not a traced socket. */
 struct sock *fdt_get(int fd);
+/* Fork child: every socket fd becomes "inherited" (still the parent's
+ * record), then each gets the child's own record, starting with a
+ * forked_socket event, in fd order. */
+void fdt_mark_inherited(void);
+void fdt_adopt_all(void);
+bool fdt_is_inherited(uintptr_t v);
 /* Only the cached value, never a system call (hooks that must not classify). */
 uintptr_t fdt_peek(int fd);
 void fdt_set(int fd, struct sock *s); /* new socket or copy on fd */
@@ -26,7 +32,8 @@ uintptr_t fdt_take(int fd);
 void fdt_forget(int fd);
 /* After close_range/closefrom: every fd in [lo, hi] is unknown again. */
 void fdt_forget_range(unsigned lo, unsigned hi);
-/* Calls fn for every fd that refers to a socket (fork child, close_range). */
+/* Calls fn for every fd that refers to a socket (close_range); for an
+ * inherited fd, s is the parent's record. */
 void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int fd, struct sock *, void *), void *arg);
 
 #endif

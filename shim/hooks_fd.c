@@ -19,8 +19,10 @@
  * *last says whether this was its last fd. */
 static struct sock *close_begin(int fd, bool *last) {
 	/* An fd never used since we know it may be an internet socket we did
-	 * not see created: classify it so its close is not lost. */
-	if (fdt_peek(fd) == FD_UNKNOWN) fdt_get(fd);
+	 * not see created: classify it so its close is not lost (and a fork
+	 * child's inherited socket gets its own record first). */
+	uintptr_t cur = fdt_peek(fd);
+	if (cur == FD_UNKNOWN || fdt_is_inherited(cur)) fdt_get(fd);
 	uintptr_t v = fdt_take(fd);
 	if (v <= FD_CLOSING) return NULL;
 	struct sock *s = (struct sock *)v;
@@ -194,9 +196,15 @@ EXPORT int dup(int fd) {
 /* dup2/dup3 close newfd first when it is open: a socket there gets its
  * close, taken before the call so a racing socket() cannot get it. */
 static int dup_onto(int type, int oldfd, int newfd, int flags) {
-	if (!tracing_active() || oldfd == newfd)
-		return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	if (!tracing_active()) return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 	struct sock *s = traced(oldfd);
+	if (oldfd == newfd) { /* dup2: nothing happens; dup3: EINVAL */
+		int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+		int err = errno;
+		record_dup(type, s, oldfd, ret, err, newfd, flags);
+		errno = err;
+		return ret;
+	}
 	bool last = false;
 	struct sock *victim = close_begin(newfd, &last);
 	int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);

@@ -8,6 +8,8 @@
 #include <sys/uio.h>
 
 #include "addr.h"
+#include "capture.h"
+#include "options.h"
 #include "real.h"
 #include "record.h"
 
@@ -21,6 +23,7 @@ static void record_io(int type, int fd, ssize_t ret, int err, size_t bytes, int 
 	ev.d.io.flags = flags;
 	addr_from_sockaddr(&ev.d.io.addr, addr, addrlen);
 	record(s, fd, &ev);
+	if (UNLIKELY(opt.capture) && type == EV_SENDTO && ret >= 0) capture_after_send(s, fd);
 }
 
 EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags) {
@@ -144,6 +147,7 @@ static void record_msg(int type, int fd, ssize_t ret, int err, const struct msgh
 	ev.d.msg.flags = flags;
 	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
 	record(s, fd, &ev);
+	if (UNLIKELY(opt.capture) && type == EV_SENDMSG && ret >= 0) capture_after_send(s, fd);
 }
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
@@ -189,6 +193,7 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 		ev.extra_len = vlen * (uint32_t)sizeof *e;
 	}
 	record(s, fd, &ev);
+	if (UNLIKELY(opt.capture) && type == EV_SENDMMSG && ret > 0) capture_after_send(s, fd);
 }
 
 EXPORT int sendmmsg(int fd, MMSG_CONST struct mmsghdr *vec, unsigned int vlen, int flags) {
@@ -201,9 +206,11 @@ EXPORT int sendmmsg(int fd, MMSG_CONST struct mmsghdr *vec, unsigned int vlen, i
 
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 		    MMSG_TIMEOUT_CONST struct timespec *timeout) {
+	/* The kernel rewrites *timeout with the time left: keep the request. */
+	struct timespec asked = timeout ? *timeout : (struct timespec){0, 0};
 	int ret = REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	int err = errno;
-	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, timeout);
+	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, timeout ? &asked : NULL);
 	errno = err;
 	return ret;
 }

@@ -22,7 +22,8 @@ static void set_timespec(struct ev_timeout *t, const struct timespec *ts) {
 }
 
 static void record_poll(int type, const struct pollfd *fds, nfds_t n, int ret, int err, const struct ev_timeout *t) {
-	if (!fds || !tracing_active()) return;
+	/* EINVAL (nfds too big) or EFAULT: the array may not be readable. */
+	if (!fds || (ret < 0 && (err == EINVAL || err == EFAULT)) || !tracing_active()) return;
 	for (nfds_t i = 0; i < n; i++) {
 		struct sock *s = traced(fds[i].fd);
 		if (!s) continue;

@@ -5,6 +5,7 @@
 
 #include "addr.h"
 #include "capture.h"
+#include "options.h"
 #include "real.h"
 #include "record.h"
 
@@ -66,6 +67,12 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
 }
 
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+	if (UNLIKELY(opt.capture)) { /* start before the handshake */
+		int saved = errno;
+		struct sock *cs = traced(fd);
+		if (cs) capture_before_connect(cs, fd, addr, len);
+		errno = saved;
+	}
 	int ret = REAL(connect)(fd, addr, len);
 	int err = errno;
 	record_addr_call(EV_CONNECT, fd, ret, err, addr, len);
@@ -118,8 +125,9 @@ EXPORT int listen(int fd, int backlog) {
 	return ret;
 }
 
-/* A successful accept starts the new socket's own file with the accept
- * event (its creation); a failed one is recorded on the listening socket. */
+/* An accept is recorded on the listening socket (the call made on it), and
+ * a successful one also starts the new socket's own file (its creation),
+ * as the original tcpsnitch did. */
 static void record_accept(int type, int lfd, int ret, int err, const struct sockaddr *addr, const socklen_t *len,
 			  int flags) {
 	struct sock *ls = traced(lfd);
@@ -132,15 +140,14 @@ static void record_accept(int type, int lfd, int ret, int err, const struct sock
 	ev.d.accept.flags = flags;
 	memset(&ev.d.accept.addr, 0, sizeof ev.d.accept.addr);
 	if (ret >= 0 && addr && len) addr_from_sockaddr(&ev.d.accept.addr, addr, *len);
-	if (ret < 0) {
-		ev.d.accept.sock = ls->info;
-		record(ls, lfd, &ev);
-		return;
-	}
 	struct ev_sockinfo info = ls->info;
-	info.cloexec = (flags & SOCK_CLOEXEC) != 0;
-	info.nonblock = (flags & SOCK_NONBLOCK) != 0;
+	if (ret >= 0) {
+		info.cloexec = (flags & SOCK_CLOEXEC) != 0;
+		info.nonblock = (flags & SOCK_NONBLOCK) != 0;
+	}
 	ev.d.accept.sock = info;
+	record(ls, lfd, &ev);
+	if (ret < 0) return;
 	struct sock *s = track_new_fd(ret, &info);
 	if (!s) return;
 	s->last_info_usec = ev.ts_usec;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "epoll_map.h"
 #include "fdtable.h"
 #include "log.h"
 #include "options.h"
@@ -31,24 +32,8 @@ static void save_env(void) {
 			saved_env[nsaved++] = strdup(*e);
 }
 
-static void fork_child_sock(int fd, struct sock *old, void *arg) {
-	(void)arg;
-	struct sock *s = old->forked_to;
-	if (!s) {
-		s = sock_new(&old->info);
-		if (!s) {
-			fdt_ignore(fd);
-			return;
-		}
-		old->forked_to = s;
-		record_sockinfo_event(s, EV_FORKED_SOCKET, fd, &old->info);
-	}
-	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
-	fdt_set(fd, s);
-}
-
-/* In the child of a fork: a new process directory, fresh locks (whatever
- * the parent's threads held stays held in the parent only), and each
+/* In the child of a fork: fresh locks (whatever the parent's threads held
+ * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
 static void atfork_child(void) {
 	if (state != ST_READY) return;
@@ -57,11 +42,9 @@ static void atfork_child(void) {
 	writer_reset_after_fork();
 	socks_reset_after_fork();
 	capture_reset_after_fork();
-	struct tstate *ts = tstate_get();
-	int was = ts->in_shim;
-	ts->in_shim = 0;
-	fdt_foreach_sock(0, ~0u, fork_child_sock, NULL);
-	ts->in_shim = was;
+	epoll_map_reset_after_fork();
+	fdt_mark_inherited();
+	fdt_adopt_all();
 }
 
 static void init(void) {
