@@ -39,6 +39,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 targets=(linux-i386 linux-aarch64 android-sim-x86_64)
+# One version string for both runs, even if someone commits in between.
+TCPSNITCH_VERSION=${TCPSNITCH_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
+TCPSNITCH_GIT_HASH=${TCPSNITCH_GIT_HASH:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
+export TCPSNITCH_VERSION TCPSNITCH_GIT_HASH
 check "build ${targets[*]}" ndk/build.sh "${targets[@]}"
 no_rebuild() {
   local out
