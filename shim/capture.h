@@ -2,6 +2,8 @@
  * on the socket's addresses and ports. */
 #ifndef TCPSNITCH_CAPTURE_H
 #define TCPSNITCH_CAPTURE_H
+#include <sys/socket.h>
+
 #include "sock.h"
 /* After a successful connect/bind/accept (or connect EINPROGRESS): starts
  * the capture once the addresses are fixed, or narrows one started by

@@ -176,11 +176,11 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
 static void read_optval(struct event *ev, int level, int name, const void *val, socklen_t len) {
 	ev->d.sockopt.has_val = 0;
 	if (!val) return;
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) && len >= sizeof(struct timeval)) {
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) && (size_t)len >= sizeof(struct timeval)) {
 		const struct timeval *tv = val;
 		ev->d.sockopt.val = tv->tv_sec;
 		ev->d.sockopt.val2 = tv->tv_usec;
-	} else if (level == SOL_SOCKET && name == SO_LINGER && len >= sizeof(struct linger)) {
+	} else if (level == SOL_SOCKET && name == SO_LINGER && (size_t)len >= sizeof(struct linger)) {
 		const struct linger *l = val;
 		ev->d.sockopt.val = l->l_onoff;
 		ev->d.sockopt.val2 = l->l_linger;

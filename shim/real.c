@@ -1,4 +1,8 @@
 /* Resolves the real libc functions behind every hook (see real_list.h). */
+#ifdef __ANDROID__
+/* Our ioctl(int, int, ...) must not meet bionic's unsigned overload. */
+#define BIONIC_IOCTL_NO_SIGNEDNESS_OVERLOAD
+#endif
 #include "real.h"
 
 #include <dlfcn.h>

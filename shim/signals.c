@@ -70,5 +70,10 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 	sighandler_t prev = REAL(signal)(sig, handler);
 	if (prev == SIG_ERR) return prev;
 	ours[sig] = 0;
+	/* What the program had installed, as far as it knows. (bionic marks
+	 * signal() non-null although SIG_DFL is 0.) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnonnull"
 	return SIG_DFL;
+#pragma GCC diagnostic pop
 }
