@@ -5,11 +5,13 @@
 #
 # Environment:
 #   BENCH_RUNS=5           pinned runs per workload for native and tcpsnitch
-#   BENCH_STRACE_RUNS=3    pinned runs under strace (slow: ~10x native)
+#   BENCH_STRACE_RUNS=2    pinned runs under strace (slow: ~10x native)
 #   BENCH_UNPINNED_RUNS=3  unpinned runs per workload, native and tcpsnitch
 #   BENCH_STRACE_UNPINNED_RUNS=1  unpinned runs under strace
 #   BENCH_QUICK=1          small sizes, 3/1/1/1 runs: a smoke run under a minute
 #   BENCH_ONLY="udp bulk"  run only these workloads
+#   BENCH_TRACE_ROOT=/tmp  where traces are written (/dev/shm: tmpfs, which
+#                          leaves out ext4's cost of creating one file per socket)
 #   BENCH_TRACER=auto|cli|shim  how to run tcpsnitch (auto: the CLI if it
 #                          traces a probe program, else LD_PRELOAD of the shim)
 set -euo pipefail
@@ -21,7 +23,7 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-3} STRACE_RUNS=${BENCH_STRACE_RUNS:-1} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-1}
 else
-	RUNS=${BENCH_RUNS:-5} STRACE_RUNS=${BENCH_STRACE_RUNS:-3} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-3}
+	RUNS=${BENCH_RUNS:-5} STRACE_RUNS=${BENCH_STRACE_RUNS:-2} UNPINNED_RUNS=${BENCH_UNPINNED_RUNS:-3}
 fi
 STRACE_UNPINNED_RUNS=${BENCH_STRACE_UNPINNED_RUNS:-1}
 for n in "$RUNS" "$STRACE_RUNS" "$UNPINNED_RUNS" "$STRACE_UNPINNED_RUNS"; do
@@ -44,7 +46,9 @@ RSS_TARGET_KB=$((32 * 1024)) # tcpsnitch peak RSS <= native + 32 MiB
 die() { echo "bench: $*" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/tcpsnitch-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+TRACES=$(mktemp -d -p "${BENCH_TRACE_ROOT:-/tmp}" tcpsnitch-bench-traces.XXXXXX) ||
+	die "cannot create a directory in BENCH_TRACE_ROOT=${BENCH_TRACE_ROOT:-/tmp}"
+trap 'rm -rf "$WORK" "$TRACES"' EXIT
 
 # Run from a snapshot of the binaries, the CLI and the shim: other work in the
 # tree (make clean, a rebuilt shim) must not change them in the middle of a run.
@@ -106,7 +110,7 @@ tracer_cmd() {
 # run_once MODE PIN WORKLOAD SIZE: appends "secs rss_kb calls events dropped"
 # to $WORK/<workload>.<mode>.<pin>. events/dropped are "-" outside tcpsnitch.
 run_once() {
-	local mode=$1 pin=$2 w=$3 size=$4 trace=$WORK/trace prefix=()
+	local mode=$1 pin=$2 w=$3 size=$4 trace=$TRACES/trace prefix=()
 	rm -rf "$trace" "$WORK/rss" && mkdir "$trace"
 	[ "$pin" = pinned ] && prefix=(taskset -c 0)
 	case $mode in
@@ -129,6 +133,13 @@ run_once() {
 		# (forked_socket, ghost_socket) are not calls the program made.
 		events=$(find "$trace" -name '*.json' -exec cat {} + |
 			grep -cvE '"type": ?"tcp_info"|"fake_call": ?true' || true)
+		# Like the original, the shim may record an accept both in the
+		# listener's file and as the first event of the accepted socket's
+		# file: one call, two lines. Count such a call once.
+		local acc_all acc_first
+		acc_all=$(find "$trace" -name '*.json' -exec cat {} + | grep -cE '"type": ?"accept4?"' || true)
+		acc_first=$(find "$trace" -name '*.json' -exec head -qn1 {} + | grep -cE '"type": ?"accept4?"' || true)
+		[ "$acc_all" -gt "$acc_first" ] && events=$((events - acc_first))
 		dropped=$(find "$trace" -name logs.txt -exec cat {} + |
 			sed -n 's/.*tcpsnitch: [0-9]* events recorded, \([0-9]*\) dropped.*/\1/p' |
 			awk '{s += $1} END {print s + 0}')
@@ -216,7 +227,7 @@ events_vs_calls() {
 	echo
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
-	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
+	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER, traces in ${BENCH_TRACE_ROOT:-/tmp}; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
 } >"$WORK/results.md"
 mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"
 cat "$OUT"
