@@ -1,36 +1,43 @@
 /* -c: a packet capture per TCP/UDP socket into <procdir>/N.pcap.
  *
- * Each socket gets its own libpcap handle on the "any" device (DLT_LINUX_SLL,
- * so loopback and every interface look the same), with a kernel BPF filter on
- * the socket's own addresses and ports. The handle is opened in the calling
- * thread right after connect/bind/accept, so packets that follow are already
- * in its ring. One shared thread (created lazily, every signal blocked,
- * in_shim set so libpcap's own calls are not traced) polls every handle and
- * copies packets into per-socket memory buffers. The writer appends those to
- * N.pcap in its own thread at each flush (-t): it is the thread that creates
- * the process directory, and a fork child inherits no stdio buffer that its
- * exit() could write a second time (the file format is written here, not by
- * pcap_dump's FILE).
+ * One libpcap handle per process, on the "any" device (DLT_LINUX_SLL, so
+ * loopback and every interface look the same), with a kernel filter set once
+ * when it is opened ("tcp or udp") and never changed afterwards. One thread
+ * (every signal blocked, in_shim set so libpcap's own calls are not traced)
+ * reads it and sorts the packets in userland by address and port into
+ * per-socket memory buffers. The writer appends those to N.pcap at each
+ * flush (-t): it is the thread that creates the process directory, and a
+ * fork child inherits no stdio buffer its exit() could write a second time.
+ *
+ * Why one handle with a fixed filter: the previous design opened a handle
+ * per socket and narrowed its filter as the addresses became known; opening
+ * a handle costs 10-20 ms and closing one 25-40 ms (the kernel waits for RCU
+ * grace periods), which meant spare handles, filter swaps on live rings and a
+ * thread juggling all of them, and packets got lost in that machinery. Here
+ * a socket only adds a match to a list: nothing in the kernel changes.
+ *
+ * Packets the thread reads before any socket claims them (the handshake of a
+ * connection not yet accepted or whose connect has not returned, the first
+ * datagram of an unbound UDP socket) wait in a short backlog (the last
+ * CAPTURE_BACKLOG_USEC, at most CAPTURE_BACKLOG_BYTES); a socket that starts
+ * its capture takes its packets from there first, so its pcap begins with
+ * them. The handle is opened at the first bind, connect or accept of a
+ * TCP/UDP socket (before the real connect), so from then on nothing of the
+ * traced sockets is missed; before it, nothing is seen.
  *
  * Snap length: headers only (CAPTURE_SNAPLEN bytes: link + IP/IPv6 + TCP with
- * options), with each packet's original length. That records the packet flow
- * (flags, sequence numbers, windows, options, sizes, timing) at a small cost
- * in memory per socket, and no payload ends up in a trace.
+ * options), with each packet's original length: the packet flow (flags,
+ * sequence numbers, windows, options, sizes, timing) and no payload.
  *
- * A connect() is captured from before the real call (capture_before_connect,
- * filter on the destination) so the handshake is in; once the 4-tuple is
- * known the filter is narrowed and what was captured meanwhile from other
- * connections to the same destination is dropped. After the last close a
- * TCP capture ends when the connection is over (both FINs and the last ACK,
- * or a RST), at most CAPTURE_GRACE_USEC later; UDP after a short grace.
+ * After the last close, a TCP capture ends when the connection is over (both
+ * FINs and the last ACK, or a RST), at most CAPTURE_GRACE_USEC later; UDP
+ * after a short grace. At exit every capture gets CAPTURE_EXIT_GRACE_USEC and
+ * the exit waits at most CAPTURE_EXIT_WAIT_MS.
  *
- * What is not seen: the handshake and sometimes the first packets of an
- * accepted connection (its addresses are known only when accept returns),
- * the first datagram of an unbound UDP socket's first sendto, packets after
- * exit. Cost: a handle is a packet socket (one fd, CLOEXEC, closed in fork
- * children) with a 1 MiB ring; the kernel makes opening one take 10-20 ms
- * and closing one 25-40 ms, hence the spares; each handle still open at
- * exit adds its close time to the process's exit. */
+ * Cost: the thread sees every TCP/UDP packet of the host (headers only) while
+ * the process lives, and drops those of other sockets; the kernel ring is
+ * CAPTURE_RING_BYTES. A packet socket (one fd, CLOEXEC, closed in fork
+ * children) for the process's lifetime. */
 #include "capture.h"
 
 #include <fcntl.h>
@@ -52,112 +59,93 @@
 #include "tstate.h"
 #include "writer.h"
 
-#define CAPTURE_SNAPLEN 256          /* link 16 + IPv6 40 + ext. headers + TCP 60 */
-#define CAPTURE_RING_BYTES (1 << 20) /* kernel ring per socket */
-#define CAPTURE_GRACE_USEC 500000    /* TCP, after the last close: at most this */
-#define CAPTURE_UDP_GRACE_USEC 50000 /* UDP: what is in flight */
+#define CAPTURE_SNAPLEN 256            /* link 16 + IPv6 40 + ext. headers + TCP 60 */
+#define CAPTURE_RING_BYTES (4 << 20)   /* kernel ring of the process's handle */
+#define CAPTURE_FILTER "tcp or udp"    /* kernel filter, set once */
+#define CAPTURE_GRACE_USEC 500000      /* TCP, after the last close: at most this */
+#define CAPTURE_UDP_GRACE_USEC 50000   /* UDP: what is in flight */
 #define CAPTURE_EXIT_GRACE_USEC 50000
-#define CAPTURE_EXIT_WAIT_MS 200     /* destructor: bounded wait for the thread */
-#define CAPTURE_POLL_MS 50           /* thread wakeup while captures are live */
-#define CAPTURE_BATCH_NSEC 5000000   /* after a busy round: let packets gather */
-#define CAPTURE_KICK_BYTES (256 << 10)  /* buffered: ask the writer for a flush */
-#define CAPTURE_MAX_BYTES (4 << 20)     /* buffered: drop beyond (memory bound) */
-#define CAPTURE_MAX_LIVE 256         /* open handles per process (fds, memory) */
-#define CAPTURE_SPARES 2             /* opened ahead by the thread */
-#define CAPTURE_SPARES_KEEP 32       /* kept for reuse when captures end */
+#define CAPTURE_EXIT_WAIT_MS 200       /* destructor: bounded wait for the thread */
+#define CAPTURE_POLL_MS 50             /* thread wakeup when nothing comes in */
+#define CAPTURE_BATCH_NSEC 5000000     /* after a busy round: let packets gather */
+#define CAPTURE_KICK_BYTES (512 << 10) /* buffered: ask the writer for a flush */
+#define CAPTURE_MAX_BYTES (16 << 20)   /* buffered, all sockets: drop beyond */
+#define CAPTURE_MAX_LIVE 1024          /* sockets captured at a time */
+#define CAPTURE_BACKLOG_USEC 2000000   /* unclaimed packets kept this long */
+#define CAPTURE_BACKLOG_BYTES (512 << 10)
 
-enum cap_state { CAP_ON, CAP_DONE };
+#define SLL_HDR 16
+#define REC_HDR 16 /* pcap record header: ts_sec, ts_usec, caplen, len */
 
-struct tuple {
+/* ---- packets and what a socket matches ---- */
+
+/* A parsed DLT_LINUX_SLL packet. */
+struct pkt {
 	int ver; /* 4 or 6 */
+	uint8_t proto, tcp_flags;
+	const uint8_t *src, *dst;
+	uint16_t sport, dport;
+};
+
+static bool parse_packet(const uint8_t *d, uint32_t caplen, struct pkt *pk) {
+	if (caplen < SLL_HDR) return false;
+	uint16_t ethertype = (uint16_t)(d[14] << 8 | d[15]);
+	d += SLL_HDR;
+	caplen -= SLL_HDR;
+	const uint8_t *l4;
+	size_t room;
+	if (ethertype == 0x0800 && caplen >= 20) {
+		size_t ihl = (size_t)(d[0] & 15) * 4;
+		if (ihl < 20 || caplen < ihl + 4) return false;
+		if ((d[6] & 0x1f) || d[7]) return false; /* a later fragment: no ports */
+		pk->ver = 4, pk->proto = d[9], pk->src = d + 12, pk->dst = d + 16, l4 = d + ihl, room = caplen - ihl;
+	} else if (ethertype == 0x86dd && caplen >= 44) {
+		pk->ver = 6, pk->proto = d[6], pk->src = d + 8, pk->dst = d + 24, l4 = d + 40, room = caplen - 40;
+	} else {
+		return false;
+	}
+	if (pk->proto != IPPROTO_TCP && pk->proto != IPPROTO_UDP) return false;
+	pk->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	pk->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	pk->tcp_flags = pk->proto == IPPROTO_TCP && room >= 14 ? l4[13] : 0;
+	return true;
+}
+
+/* A socket's side(s), as on the wire (an IPv4-mapped IPv6 address is IPv4). */
+struct endpoint {
+	int ver;
+	uint8_t ip[16];
+	uint16_t port;
+	bool wildcard;
+};
+
+struct match {
+	uint8_t proto;
+	int ver;       /* of l and r */
+	bool l_any;    /* local wildcard address: the port alone, either version */
+	bool has_peer; /* else the local side alone (UDP not connected) */
 	uint8_t l[16], r[16];
 	uint16_t lport, rport;
 };
 
-
-struct cap {
-	struct cap *next;
-	struct sock *s;
-	pcap_t *p;
-	int fd;       /* pcap's selectable fd */
-	int slot;     /* in live_fds */
-	int pidx;     /* in this round's poll array, -1 if none */
-	int state;
-	bool has_peer;     /* filter on the 4-tuple (else one side only) */
-	bool narrowing;    /* started before connect: buffer kept until the
-			    * 4-tuple is known, then cleaned (narrow_buffer) */
-	/* TCP end seen (both FINs and the last ACK, or a RST): a closed
-	 * socket's capture stops then rather than at the end of the grace. */
-	struct tuple t;
-	bool t_ok, fin_l, fin_r, over;
-	int ack_from; /* after the second FIN: 1 local, 2 remote, 0 none */
-	bool file_started; /* N.pcap exists with its header */
-	bool fd_gone;      /* the program closed our fd: never pcap_close it */
-	int64_t stop_at;   /* 0 while the socket is open */
-	int snaplen, linktype;
-	char *buf;         /* pcap records not yet written */
-	size_t len, size;
-	unsigned long dropped; /* beyond CAPTURE_MAX_BYTES */
-	unsigned kdrop_base;   /* the handle's ring drops before this socket */
-};
-
-/* s->capture is NULL (nothing yet: try again on the next call), a struct
- * cap, or one of these markers. */
-static char starting_marker, off_marker;
-#define STARTING ((void *)&starting_marker) /* a thread is opening it */
-#define OFF ((void *)&off_marker)           /* never for this socket */
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* list, buffers, handles */
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* thread: new work */
-static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;   /* exit: all handles closed */
-static pthread_mutex_t flush_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct cap *caps;
-static int nlive;
-static bool thread_started, exiting;
-/* The fds of open handles, one int per slot, so a fork child can close its
- * copies without walking a list another thread may have been changing. */
-static int live_fds[CAPTURE_MAX_LIVE];
-static bool live_fds_init;
-/* Opening a handle costs 10-20 ms (the kernel waits for RCU grace periods
- * when it sets up the ring), too long to add to every connect: the thread
- * keeps a few handles open ahead, filtered to drop everything, and a new
- * socket only swaps the filter (~0.3 ms). Closing one costs 25-40 ms of
- * the same waiting, so a finished capture's handle goes back to the spares
- * (drop-all filter, ring emptied) instead of being closed. */
-static pcap_t *spares[CAPTURE_SPARES_KEEP];
-static int spare_slots[CAPTURE_SPARES_KEEP];
-static int nspares;
-static bool want_spares; /* set once the program uses -c sockets */
-static bool perm_denied, warned_perm, warned_limit;
-static int other_failures;
-
-/* ---- addresses and filters ---- */
-
-struct endpoint {
-	char ip[INET6_ADDRSTRLEN];
-	unsigned port;
-	bool wildcard;
-};
-
-/* An IPv4-mapped IPv6 address is on the wire as IPv4: filter on that. */
 static bool endpoint_from(const struct sockaddr_storage *ss, struct endpoint *e) {
 	memset(e, 0, sizeof *e);
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, e->ip, sizeof e->ip);
+		e->ver = 4;
+		memcpy(e->ip, &in->sin_addr, 4);
 		e->port = ntohs(in->sin_port);
 		e->wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
 		return true;
 	}
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], e->ip, sizeof e->ip);
-		else
-			inet_ntop(AF_INET6, &in6->sin6_addr, e->ip, sizeof e->ip);
+		bool mapped = IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
+		e->ver = mapped ? 4 : 6;
+		memcpy(e->ip, mapped ? &in6->sin6_addr.s6_addr[12] : in6->sin6_addr.s6_addr, mapped ? 4 : 16);
 		e->port = ntohs(in6->sin6_port);
-		e->wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		e->wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ||
+			      (mapped && !memcmp(e->ip, "\0\0\0\0", 4));
 		return true;
 	}
 	return false;
@@ -166,123 +154,302 @@ static bool endpoint_from(const struct sockaddr_storage *ss, struct endpoint *e)
 /* The local side (needs a port) and, when there is one, the peer. The peer
  * comes from SO_PEERNAME, which unlike getpeername also answers while a
  * non-blocking connect is in progress (SYN_SENT); it wants the exact size. */
-static bool socket_endpoints(int fd, int domain, struct endpoint *local, struct endpoint *peer, bool *has_peer) {
+static bool socket_match(int fd, const struct sock *s, struct match *m) {
 	struct sockaddr_storage ss;
+	struct endpoint l, r;
 	memset(&ss, 0, sizeof ss);
 	socklen_t len = sizeof ss;
-	if (REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) < 0 || !endpoint_from(&ss, local) || !local->port)
+	if (REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) < 0 || !endpoint_from(&ss, &l) || !l.port)
 		return false;
 	memset(&ss, 0, sizeof ss);
-	len = domain == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	*has_peer = REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &ss, &len) == 0 && endpoint_from(&ss, peer) &&
-		    peer->port;
-	if (!*has_peer) {
+	len = s->info.domain == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	bool peer = REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &ss, &len) == 0 && endpoint_from(&ss, &r) && r.port;
+	if (!peer) {
 		len = sizeof ss;
-		*has_peer = REAL(getpeername)(fd, (struct sockaddr *)&ss, &len) == 0 && endpoint_from(&ss, peer) &&
-			    peer->port;
+		peer = REAL(getpeername)(fd, (struct sockaddr *)&ss, &len) == 0 && endpoint_from(&ss, &r) && r.port;
+	}
+	memset(m, 0, sizeof *m);
+	m->proto = s->info.type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	m->has_peer = peer;
+	m->ver = peer ? r.ver : l.ver;
+	m->l_any = l.wildcard || (peer && l.ver != r.ver);
+	memcpy(m->l, l.ip, sizeof m->l);
+	m->lport = l.port;
+	if (peer) {
+		memcpy(m->r, r.ip, sizeof m->r);
+		m->rport = r.port;
 	}
 	return true;
 }
 
-static void build_filter(char *out, size_t n, const char *proto, const struct endpoint *l, const struct endpoint *r,
-			 bool has_peer) {
-	if (has_peer)
-		snprintf(out, n,
-			 "%s and ((src host %s and src port %u and dst host %s and dst port %u) or "
-			 "(src host %s and src port %u and dst host %s and dst port %u))",
-			 proto, l->ip, l->port, r->ip, r->port, r->ip, r->port, l->ip, l->port);
-	else if (l->wildcard)
-		snprintf(out, n, "%s and port %u", proto, l->port);
-	else
-		snprintf(out, n, "%s and ((src host %s and src port %u) or (dst host %s and dst port %u))", proto, l->ip,
-			 l->port, l->ip, l->port);
+/* 1: sent by the socket, 2: received by it, 0: not its packet. */
+static int match_dir(const struct match *m, const struct pkt *pk) {
+	if (pk->proto != m->proto) return 0;
+	size_t alen = pk->ver == 6 ? 16 : 4;
+	bool same_ver = pk->ver == m->ver;
+	bool src_local = pk->sport == m->lport && (m->l_any || (same_ver && !memcmp(pk->src, m->l, alen)));
+	bool dst_local = pk->dport == m->lport && (m->l_any || (same_ver && !memcmp(pk->dst, m->l, alen)));
+	if (!m->has_peer) return src_local ? 1 : dst_local ? 2 : 0;
+	if (!same_ver) return 0;
+	if (src_local && pk->dport == m->rport && !memcmp(pk->dst, m->r, alen)) return 1;
+	if (dst_local && pk->sport == m->rport && !memcmp(pk->src, m->r, alen)) return 2;
+	return 0;
 }
 
-/* Before connect: the destination is known, the local port not yet. */
-static void build_remote_filter(char *out, size_t n, const struct endpoint *r) {
-	snprintf(out, n, "tcp and ((src host %s and src port %u) or (dst host %s and dst port %u))", r->ip, r->port,
-		 r->ip, r->port);
+static void describe(const struct match *m, char *out, size_t n) {
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	int af = m->ver == 6 ? AF_INET6 : AF_INET;
+	if (m->l_any) snprintf(l, sizeof l, "*");
+	else inet_ntop(af, m->l, l, sizeof l);
+	if (m->has_peer) inet_ntop(af, m->r, r, sizeof r);
+	const char *proto = m->proto == IPPROTO_TCP ? "tcp" : "udp";
+	if (m->has_peer) snprintf(out, n, "%s %s:%u <-> %s:%u", proto, l, m->lport, r, m->rport);
+	else snprintf(out, n, "%s %s:%u (local side only)", proto, l, m->lport);
 }
 
-/* ---- keeping only the socket's own packets ---- */
+/* ---- state ---- */
 
-static bool tuple_from(const struct endpoint *l, const struct endpoint *r, struct tuple *t) {
-	memset(t, 0, sizeof *t);
-	t->ver = strchr(l->ip, ':') ? 6 : 4;
-	int af = t->ver == 6 ? AF_INET6 : AF_INET;
-	t->lport = (uint16_t)l->port;
-	t->rport = (uint16_t)r->port;
-	return inet_pton(af, l->ip, t->l) == 1 && inet_pton(af, r->ip, t->r) == 1;
+struct cap {
+	struct cap *next;
+	struct sock *s;
+	struct match m;
+	bool done;         /* no more packets: written out, then freed */
+	bool file_started; /* N.pcap exists with its header */
+	/* TCP end seen (both FINs and the last ACK, or a RST): a closed
+	 * socket's capture stops then rather than at the end of the grace. */
+	bool fin_l, fin_r, over;
+	int ack_from;    /* after the second FIN: 1 local, 2 remote, 0 none */
+	int64_t stop_at; /* 0 while the socket is open */
+	char *buf;       /* pcap records not yet written */
+	size_t len, size;
+	unsigned long dropped; /* beyond CAPTURE_MAX_BYTES */
+};
+
+/* s->capture is NULL (nothing yet: try again on the next call), a struct
+ * cap, or one of these markers. */
+static char starting_marker, off_marker;
+#define STARTING ((void *)&starting_marker) /* a thread is starting it */
+#define OFF ((void *)&off_marker)           /* never for this socket */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* everything below */
+static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;   /* exit: no live capture */
+static pthread_mutex_t flush_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER; /* one thread opens the handle */
+static struct cap *caps;
+static int nlive;       /* caps not done */
+static size_t buffered; /* bytes in the caps' buffers */
+static bool exiting, handle_dead;
+static pcap_t *handle;
+static int handle_state;         /* 0 not yet, 1 open and read, -1 none (failed) */
+static int handle_fd = -1;       /* for a fork child to close its copy */
+static unsigned kdrops_reported; /* ring overflows already logged */
+static bool thread_started;
+static bool warned_perm, warned_limit;
+static int other_failures;
+
+/* Unclaimed packets, as pcap records, oldest first from bl_head. */
+static char *bl;
+static size_t bl_head, bl_len, bl_size;
+
+/* ---- buffers ---- */
+
+static void rec_header(uint32_t rec[4], const struct pcap_pkthdr *h) {
+	rec[0] = (uint32_t)h->ts.tv_sec;
+	rec[1] = (uint32_t)h->ts.tv_usec;
+	rec[2] = h->caplen;
+	rec[3] = h->len;
 }
 
-/* Whether a DLT_LINUX_SLL packet is between the tuple's two ends: 1 sent
- * by the local end, 2 by the remote one, 0 not; *tcp_flags its TCP flags. */
-static int packet_dir(const uint8_t *d, uint32_t caplen, const struct tuple *t, uint8_t *tcp_flags) {
-	*tcp_flags = 0;
-	if (caplen < 16) return 0;
-	uint16_t proto = (uint16_t)(d[14] << 8 | d[15]);
-	d += 16;
-	caplen -= 16;
-	const uint8_t *src, *dst, *ports;
-	size_t alen;
-	if (proto == 0x0800 && t->ver == 4 && caplen >= 20) {
-		size_t ihl = (size_t)(d[0] & 15) * 4;
-		if (caplen < ihl + 4) return 0;
-		src = d + 12, dst = d + 16, ports = d + ihl, alen = 4;
-		if (d[9] == IPPROTO_TCP && caplen >= ihl + 14) *tcp_flags = ports[13];
-	} else if (proto == 0x86dd && t->ver == 6 && caplen >= 44) {
-		src = d + 8, dst = d + 24, ports = d + 40, alen = 16;
-		if (d[6] == IPPROTO_TCP && caplen >= 54) *tcp_flags = ports[13];
-	} else {
-		return 0;
+/* Lock held. Appends one record (header + data) to c's buffer. */
+static void cap_append(struct cap *c, const uint32_t rec[4], const uint8_t *data) {
+	size_t need = REC_HDR + rec[2];
+	if (buffered + need > CAPTURE_MAX_BYTES) {
+		c->dropped++;
+		return;
 	}
-	uint16_t sp = (uint16_t)(ports[0] << 8 | ports[1]), dp = (uint16_t)(ports[2] << 8 | ports[3]);
-	bool out = !memcmp(src, t->l, alen) && sp == t->lport && !memcmp(dst, t->r, alen) && dp == t->rport;
-	bool in = !memcmp(src, t->r, alen) && sp == t->rport && !memcmp(dst, t->l, alen) && dp == t->lport;
-	return out ? 1 : in ? 2 : 0;
+	if (c->len + need > c->size) {
+		size_t size = c->size ? c->size * 2 : 4096;
+		while (size < c->len + need) size *= 2;
+		char *b = realloc(c->buf, size);
+		if (!b) {
+			c->dropped++;
+			return;
+		}
+		c->buf = b;
+		c->size = size;
+	}
+	memcpy(c->buf + c->len, rec, REC_HDR);
+	memcpy(c->buf + c->len + REC_HDR, data, rec[2]);
+	c->len += need;
+	buffered += need;
+	if (buffered >= CAPTURE_KICK_BYTES && buffered - need < CAPTURE_KICK_BYTES) writer_kick();
 }
 
-/* Lock held. Drops, from what was captured on the destination alone, the
- * packets of other connections to the same destination. */
-static void narrow_buffer(struct cap *c, const struct tuple *t) {
-	size_t in = 0, out = 0;
-	while (in + 16 <= c->len) {
+static void track_end(struct cap *c, int dir, uint8_t flags) {
+	if (c->m.proto != IPPROTO_TCP || !c->m.has_peer) return;
+	if (flags & 0x04) c->over = true; /* RST */
+	if (c->ack_from == dir && (flags & 0x10)) c->over = true;
+	if (flags & 0x01) { /* FIN */
+		bool *mine = dir == 1 ? &c->fin_l : &c->fin_r, *other = dir == 1 ? &c->fin_r : &c->fin_l;
+		*mine = true;
+		if (*other) c->ack_from = 3 - dir;
+	}
+}
+
+/* Lock held. Drops from the backlog's front what is too old or beyond its
+ * size, given the newest packet's time. */
+static void backlog_prune(uint32_t now_sec, uint32_t now_usec_part, size_t room_needed) {
+	uint64_t now = (uint64_t)now_sec * 1000000 + now_usec_part;
+	while (bl_head + REC_HDR <= bl_len) {
 		uint32_t rec[4];
-		memcpy(rec, c->buf + in, sizeof rec);
-		size_t n = 16 + rec[2];
-		if (in + n > c->len) break;
-		uint8_t flags;
-		if (c->linktype != DLT_LINUX_SLL || packet_dir((const uint8_t *)c->buf + in + 16, rec[2], t, &flags)) {
-			memmove(c->buf + out, c->buf + in, n);
+		memcpy(rec, bl + bl_head, REC_HDR);
+		uint64_t t = (uint64_t)rec[0] * 1000000 + rec[1];
+		bool old = t + CAPTURE_BACKLOG_USEC < now;
+		bool full = bl_len - bl_head + room_needed > CAPTURE_BACKLOG_BYTES;
+		if (!old && !full) break;
+		bl_head += REC_HDR + rec[2];
+	}
+	if (bl_head >= bl_len) bl_head = bl_len = 0;
+}
+
+static void backlog_add(const uint32_t rec[4], const uint8_t *data) {
+	size_t need = REC_HDR + rec[2];
+	backlog_prune(rec[0], rec[1], need);
+	if (bl_len + need > bl_size && bl_head) { /* move the live part to the front */
+		memmove(bl, bl + bl_head, bl_len - bl_head);
+		bl_len -= bl_head;
+		bl_head = 0;
+	}
+	if (bl_len + need > bl_size) {
+		size_t size = bl_size ? bl_size * 2 : 16384;
+		while (size < bl_len + need) size *= 2;
+		char *b = realloc(bl, size);
+		if (!b) return;
+		bl = b;
+		bl_size = size;
+	}
+	memcpy(bl + bl_len, rec, REC_HDR);
+	memcpy(bl + bl_len + REC_HDR, data, rec[2]);
+	bl_len += need;
+}
+
+/* Lock held. Moves c's packets from the backlog into c, in order. */
+static void backlog_claim(struct cap *c) {
+	size_t in = bl_head, out = bl_head;
+	while (in + REC_HDR <= bl_len) {
+		uint32_t rec[4];
+		memcpy(rec, bl + in, REC_HDR);
+		size_t n = REC_HDR + rec[2];
+		const uint8_t *data = (const uint8_t *)bl + in + REC_HDR;
+		struct pkt pk;
+		int dir = parse_packet(data, rec[2], &pk) ? match_dir(&c->m, &pk) : 0;
+		if (dir) {
+			cap_append(c, rec, data);
+			track_end(c, dir, pk.tcp_flags);
+		} else {
+			if (out != in) memmove(bl + out, bl + in, n);
 			out += n;
 		}
 		in += n;
 	}
-	c->len = out;
+	bl_len = out;
 }
 
-static int set_filter(pcap_t *p, const char *filter) {
-	struct bpf_program prog;
-	pthread_mutex_lock(&compile_mu); /* the grammar is not reentrant in older libpcaps */
-	int rc = pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
-	pthread_mutex_unlock(&compile_mu);
-	if (rc < 0) return rc;
-	rc = pcap_setfilter(p, &prog);
-	pcap_freecode(&prog);
-	return rc;
-}
+/* ---- the capture thread ---- */
 
-/* ---- opening a handle ---- */
-
-static void warn_failure(int rc, pcap_t *p) {
-	const char *msg = p ? pcap_geterr(p) : "cannot create a capture handle";
-	if (rc == PCAP_ERROR_PERM_DENIED || strstr(msg, "ermission") || strstr(msg, "not permitted")) {
-		__atomic_store_n(&perm_denied, true, __ATOMIC_RELAXED);
-		return;
+/* Lock held: every live socket that matches gets the packet; a packet no
+ * socket wants waits in the backlog. */
+static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data) {
+	(void)arg;
+	struct pkt pk;
+	if (!parse_packet(data, h->caplen, &pk)) return;
+	uint32_t rec[4];
+	rec_header(rec, h);
+	bool claimed = false;
+	for (struct cap *c = caps; c; c = c->next) {
+		if (c->done) continue;
+		int dir = match_dir(&c->m, &pk);
+		if (!dir) continue;
+		cap_append(c, rec, data);
+		track_end(c, dir, pk.tcp_flags);
+		claimed = true;
 	}
-	if (__atomic_fetch_add(&other_failures, 1, __ATOMIC_RELAXED) < 3)
-		slog(LOG_WARN, "packet capture (-c) failed: %s (%s)", msg, pcap_statustostr(rc));
+	if (!claimed && !exiting) backlog_add(rec, data);
 }
+
+/* Lock held. */
+static void finish(struct cap *c) {
+	if (c->dropped)
+		slog(LOG_WARN, "packet capture of socket %d: %lu packets dropped (more than %d MiB buffered)", c->s->id,
+		     c->dropped, CAPTURE_MAX_BYTES >> 20);
+	slog(LOG_DEBUG, "capture of socket %d ends: %s", c->s->id,
+	     handle_dead ? "the program closed the capture's fd" : c->over ? "TCP connection over" : "grace period over");
+	c->done = true;
+	nlive--;
+}
+
+/* Lock held: the kernel drops packets when the ring is full (the thread
+ * fell behind the host's traffic). */
+static void report_kernel_drops(void) {
+	struct pcap_stat st;
+	if (handle_dead || pcap_stats(handle, &st) < 0 || st.ps_drop == kdrops_reported) return;
+	slog(LOG_WARN, "packet capture (-c): %u packets dropped by the kernel so far (capture ring full)", st.ps_drop);
+	kdrops_reported = st.ps_drop;
+}
+
+static void *capture_main(void *arg) {
+	(void)arg;
+	tstate_get()->in_shim = 1; /* libpcap's calls and ours are not traced */
+	struct pollfd pfd = {handle_fd, POLLIN, 0};
+	pthread_mutex_lock(&lock);
+	while (!handle_dead) {
+		int64_t now = now_usec(), next = now + CAPTURE_POLL_MS * 1000;
+		for (struct cap *c = caps; c; c = c->next)
+			if (!c->done && c->stop_at && c->stop_at < next) next = c->stop_at;
+		pthread_mutex_unlock(&lock);
+		pfd.revents = 0;
+		int ready = REAL(poll)(&pfd, 1, next > now ? (int)((next - now + 999) / 1000) : 0);
+		pthread_mutex_lock(&lock);
+		if (pfd.revents & POLLNVAL) handle_dead = true; /* the program closed our fd: its number may be reused */
+		else pcap_dispatch(handle, -1, on_packet, NULL);
+		now = now_usec();
+		bool ended = false;
+		for (struct cap *c = caps; c; c = c->next)
+			if (!c->done && (handle_dead || (c->stop_at && (now >= c->stop_at || c->over)))) {
+				finish(c);
+				ended = true;
+			}
+		if (ended) report_kernel_drops();
+		if (!nlive) pthread_cond_broadcast(&idle);
+		if (ready > 0 && !exiting) { /* busy: let packets gather instead of waking per packet */
+			pthread_mutex_unlock(&lock);
+			struct timespec batch = {0, CAPTURE_BATCH_NSEC};
+			nanosleep(&batch, NULL);
+			pthread_mutex_lock(&lock);
+		}
+	}
+	slog(LOG_WARN, "packet capture (-c) stopped: the program closed its packet socket");
+	pthread_cond_broadcast(&idle);
+	pthread_mutex_unlock(&lock);
+	return NULL; /* the handle is leaked on purpose: its fd number may be the program's now */
+}
+
+static bool start_thread(void) {
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals never land on our thread */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	int rc = pthread_create(&th, &attr, capture_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) slog(LOG_WARN, "packet capture (-c): cannot start its thread (%s)", strerror(rc));
+	return rc == 0;
+}
+
+/* ---- opening the handle ---- */
 
 static void warn_perm_once(void) {
 	if (!__atomic_exchange_n(&warned_perm, true, __ATOMIC_RELAXED))
@@ -290,19 +457,18 @@ static void warn_perm_once(void) {
 			       "capability): tracing continues without .pcap files");
 }
 
-/* An active handle that captures nothing yet (its filter drops every
- * packet, and what came in before the filter is read and thrown away). */
-static void discard(u_char *arg, const struct pcap_pkthdr *h, const u_char *data) { (void)arg, (void)h, (void)data; }
-
-static bool quiet(pcap_t *p) {
-	struct bpf_insn drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct bpf_program prog = {1, &drop_all};
-	if (pcap_setfilter(p, &prog) < 0) return false;
-	while (pcap_dispatch(p, -1, discard, NULL) > 0) {}
-	return true;
+static void warn_failure(int rc, pcap_t *p) {
+	const char *msg = p ? pcap_geterr(p) : "cannot create a capture handle";
+	if (rc == PCAP_ERROR_PERM_DENIED || strstr(msg, "ermission") || strstr(msg, "not permitted")) {
+		warn_perm_once();
+		return;
+	}
+	if (__atomic_fetch_add(&other_failures, 1, __ATOMIC_RELAXED) < 3)
+		slog(LOG_WARN, "packet capture (-c) failed: %s (%s): tracing continues without .pcap files", msg,
+		     pcap_statustostr(rc));
 }
 
-static pcap_t *open_quiet_handle(void) {
+static pcap_t *open_handle(void) {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create("any", err);
 	if (!p) {
@@ -319,8 +485,17 @@ static pcap_t *open_quiet_handle(void) {
 		pcap_close(p);
 		return NULL;
 	}
+	struct bpf_program prog;
 	int fd = pcap_get_selectable_fd(p);
-	if (fd < 0 || pcap_setnonblock(p, 1, err) < 0 || !quiet(p)) {
+	if (fd < 0 || pcap_datalink(p) != DLT_LINUX_SLL || pcap_setnonblock(p, 1, err) < 0 ||
+	    pcap_compile(p, &prog, CAPTURE_FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		warn_failure(PCAP_ERROR, p);
+		pcap_close(p);
+		return NULL;
+	}
+	rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
 		warn_failure(PCAP_ERROR, p);
 		pcap_close(p);
 		return NULL;
@@ -329,198 +504,30 @@ static pcap_t *open_quiet_handle(void) {
 	return p;
 }
 
-/* ---- slots: one per open handle ---- */
-
-/* Lock held. Returns a reserved slot, or -1 when CAPTURE_MAX_LIVE are open. */
-static int slot_take(void) {
-	if (!live_fds_init) {
-		for (int i = 0; i < CAPTURE_MAX_LIVE; i++) live_fds[i] = -1;
-		live_fds_init = true;
-	}
-	for (int i = 0; i < CAPTURE_MAX_LIVE; i++)
-		if (live_fds[i] == -1) {
-			live_fds[i] = -2; /* reserved: no fd yet */
-			return i;
-		}
-	return -1;
-}
-
-/* Before the handle's fd is closed (a fork child must not close a number
- * that may already be reused). */
-static void slot_free(int slot) { __atomic_store_n(&live_fds[slot], -1, __ATOMIC_RELEASE); }
-
-static void slot_set(int slot, pcap_t *p) { __atomic_store_n(&live_fds[slot], pcap_get_selectable_fd(p), __ATOMIC_RELEASE); }
-
-/* ---- the capture thread ---- */
-
-static void track_end(struct cap *c, const u_char *data, uint32_t caplen) {
-	uint8_t flags;
-	int dir = packet_dir(data, caplen, &c->t, &flags);
-	if (!dir) return;
-	if (flags & 0x04) c->over = true; /* RST */
-	if (c->ack_from == dir && (flags & 0x10)) c->over = true;
-	if (flags & 0x01) { /* FIN */
-		bool *mine = dir == 1 ? &c->fin_l : &c->fin_r, *other = dir == 1 ? &c->fin_r : &c->fin_l;
-		*mine = true;
-		if (*other) c->ack_from = 3 - dir;
-	}
-}
-
-static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data) {
-	struct cap *c = (struct cap *)arg;
-	size_t need = 16 + h->caplen;
-	if (c->len + need > c->size) {
-		if (c->len + need > CAPTURE_MAX_BYTES) {
-			c->dropped++;
-			return;
-		}
-		size_t size = c->size ? c->size * 2 : 16384;
-		while (size < c->len + need) size *= 2;
-		char *b = realloc(c->buf, size);
-		if (!b) {
-			c->dropped++;
-			return;
-		}
-		c->buf = b;
-		c->size = size;
-	}
-	uint32_t rec[4] = {(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len};
-	memcpy(c->buf + c->len, rec, sizeof rec);
-	memcpy(c->buf + c->len + 16, data, h->caplen);
-	c->len += need;
-	if (c->t_ok && c->linktype == DLT_LINUX_SLL) track_end(c, data, h->caplen);
-	if (c->len >= CAPTURE_KICK_BYTES && c->len - need < CAPTURE_KICK_BYTES) writer_kick();
-}
-
-static pcap_t *to_close[CAPTURE_MAX_LIVE]; /* capture thread only */
-static int nto_close;
-
-/* Ends a capture after reading what its handle still holds (lock held). */
-static void finish(struct cap *c) {
-	if (!c->fd_gone) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
-	struct pcap_stat st;
-	unsigned long kdrop = !c->fd_gone && pcap_stats(c->p, &st) == 0 ? st.ps_drop - c->kdrop_base : 0;
-	if (kdrop || c->dropped)
-		slog(LOG_WARN, "packet capture of socket %d: %lu packets dropped", c->s->id, kdrop + c->dropped);
-	slog(LOG_DEBUG, "capture of socket %d ends: %s", c->s->id,
-	     c->fd_gone ? "its fd was closed by the program" : c->over ? "TCP connection over" : "grace period over");
-	if (c->fd_gone) { /* the fd may be the program's now: leak the handle */
-		slot_free(c->slot);
-	} else if (exiting) {
-		/* the process is going: its exit closes the handle */
-	} else if (nspares < CAPTURE_SPARES_KEEP && quiet(c->p)) {
-		spares[nspares] = c->p;
-		spare_slots[nspares++] = c->slot;
-	} else {
-		slot_free(c->slot);
-		to_close[nto_close++] = c->p; /* closing waits 25-40 ms: not under the lock */
-	}
-	c->p = NULL;
-	c->state = CAP_DONE;
-	nlive--;
-}
-
-static int nstopping; /* closed sockets whose handles come back soon */
-
-static bool spare_wanted(void) {
-	return want_spares && !exiting && !perm_denied && nspares + nstopping < CAPTURE_SPARES;
-}
-
-/* Lock held (dropped while opening). False if none could be opened. */
-static bool add_spare(void) {
-	int slot = slot_take();
-	if (slot < 0) return false;
-	pthread_mutex_unlock(&lock);
-	pcap_t *p = open_quiet_handle();
-	pthread_mutex_lock(&lock);
-	if (!p) {
-		slot_free(slot);
-		want_spares = false; /* it fails: stop trying ahead */
-		if (perm_denied) warn_perm_once();
-		return false;
-	}
-	slot_set(slot, p);
-	if (exiting) { /* too late: the handle goes with the process */
-		return false;
-	}
-	spares[nspares] = p;
-	spare_slots[nspares++] = slot;
-	return true;
-}
-
-static void *capture_main(void *arg) {
-	(void)arg;
-	tstate_get()->in_shim = 1; /* libpcap's calls and ours are not traced */
-	struct pollfd fds[CAPTURE_MAX_LIVE];
-	pthread_mutex_lock(&lock);
-	for (;;) {
-		/* One spare per round at most: opening one takes 10-20 ms, and
-		 * live captures must not wait for a run of them. */
-		if (spare_wanted()) add_spare();
-		while (!nlive) { /* nothing to poll */
-			pthread_cond_broadcast(&idle);
-			if (spare_wanted() && add_spare()) continue;
-			pthread_cond_wait(&wake, &lock);
-		}
-		int n = 0;
-		int64_t now = now_usec(), next = now + CAPTURE_POLL_MS * 1000;
-		nstopping = 0;
-		for (struct cap *c = caps; c; c = c->next) {
-			c->pidx = -1;
-			nstopping += c->state == CAP_ON && c->stop_at;
-			if (c->state != CAP_ON || c->fd_gone || n == CAPTURE_MAX_LIVE) continue;
-			c->pidx = n;
-			fds[n].fd = c->fd;
-			fds[n].events = POLLIN;
-			fds[n++].revents = 0;
-			if (c->stop_at && c->stop_at < next) next = c->stop_at;
-		}
-		pthread_mutex_unlock(&lock);
-		int ms = next > now ? (int)((next - now + 999) / 1000) : 0;
-		int ready = REAL(poll)(fds, (nfds_t)n, ms);
-		pthread_mutex_lock(&lock);
-		now = now_usec();
-		for (struct cap *c = caps; c; c = c->next) {
-			if (c->state != CAP_ON) continue;
-			short rev = c->pidx >= 0 ? fds[c->pidx].revents : POLLIN; /* new: look anyway */
-			if (rev & POLLNVAL) c->fd_gone = true;
-			else if (rev) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
-			if (c->fd_gone || (c->stop_at && (now >= c->stop_at || c->over))) finish(c);
-		}
-		if (nto_close) {
-			pthread_mutex_unlock(&lock);
-			while (nto_close) pcap_close(to_close[--nto_close]);
+/* Opens the process's handle and starts its thread, once; true if they run.
+ * The first caller waits the 10-20 ms the kernel takes; the others wait for
+ * it rather than miss packets. */
+static bool ensure_handle(void) {
+	int st = __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE);
+	if (st) return st > 0;
+	pthread_mutex_lock(&open_mu);
+	st = handle_state;
+	if (!st) {
+		pcap_t *p = open_handle();
+		if (p) {
 			pthread_mutex_lock(&lock);
-		}
-		if (ready > 0) { /* busy: let packets gather instead of waking per packet */
+			handle = p;
+			__atomic_store_n(&handle_fd, pcap_get_selectable_fd(p), __ATOMIC_RELEASE);
+			thread_started = start_thread();
 			pthread_mutex_unlock(&lock);
-			struct timespec batch = {0, CAPTURE_BATCH_NSEC};
-			nanosleep(&batch, NULL);
-			pthread_mutex_lock(&lock);
 		}
+		/* a handle without its thread stays open, unread: rare enough */
+		st = p && thread_started ? 1 : -1;
+		__atomic_store_n(&handle_state, st, __ATOMIC_RELEASE);
+		if (st > 0) slog(LOG_DEBUG, "packet capture (-c) on \"any\", kernel filter \"%s\"", CAPTURE_FILTER);
 	}
-	return NULL;
-}
-
-/* Lock held. */
-static bool ensure_thread(void) {
-	if (thread_started) return true;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals never land on our thread */
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	int rc = pthread_create(&th, &attr, capture_main, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		slog(LOG_WARN, "packet capture (-c): cannot start its thread (%s)", strerror(rc));
-		return false;
-	}
-	thread_started = true;
-	return true;
+	pthread_mutex_unlock(&open_mu);
+	return st > 0;
 }
 
 /* ---- the API ---- */
@@ -531,118 +538,51 @@ static bool capturable(const struct sock *s) {
 	return false;
 }
 
-/* The socket got its peer after a local-only start (UDP bind, then connect). */
+/* A UDP socket got its peer after a local-only start (bind or send, then
+ * connect): from now on, that peer's packets only. */
 static void refine(struct cap *c, int fd) {
-	struct endpoint l, r;
-	bool has_peer = false;
-	if (!socket_endpoints(fd, c->s->info.domain, &l, &r, &has_peer) || !has_peer) return;
-	char filter[512];
-	build_filter(filter, sizeof filter, c->s->info.type == SOCK_STREAM ? "tcp" : "udp", &l, &r, true);
-	struct tuple t;
-	bool tuple_ok = tuple_from(&l, &r, &t);
+	struct match m;
+	if (!socket_match(fd, c->s, &m) || !m.has_peer) return;
 	pthread_mutex_lock(&lock);
-	if (c->state == CAP_ON && !c->stop_at && !c->has_peer) {
-		if (set_filter(c->p, filter) == 0) c->has_peer = true;
-		slog(LOG_DEBUG, "capture of socket %d: filter now %s", c->s->id, filter);
-	}
-	if (c->narrowing && c->has_peer) {
-		/* what the old filter let into the ring is read first */
-		if (c->state == CAP_ON) pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
-		if (tuple_ok) narrow_buffer(c, &t);
-		c->narrowing = false;
-	}
-	if (c->s->info.type == SOCK_STREAM && tuple_ok && !c->t_ok) {
-		c->t = t;
-		c->t_ok = true;
-	}
+	if (!c->done && !c->stop_at && !c->m.has_peer) c->m = m;
 	pthread_mutex_unlock(&lock);
+	char what[128];
+	describe(&m, what, sizeof what);
+	slog(LOG_DEBUG, "capture of socket %d now %s", c->s->id, what);
 }
 
-/* Lock held: the thread starts opening handles ahead. */
-static bool warm_up(void) {
-	want_spares = true;
-	if (!ensure_thread()) return false;
-	pthread_cond_signal(&wake);
-	return true;
-}
-
-/* remote: before a connect, the destination to filter on (NULL: the
- * socket's own addresses). */
-static void *start(struct sock *s, int fd, const struct endpoint *remote) {
-	struct endpoint l, r;
-	bool has_peer = false;
-	/* No port yet, or a TCP socket with no peer (listening or not yet
-	 * connected: its port alone would match every accepted connection). */
-	bool later = !remote && (!socket_endpoints(fd, s->info.domain, &l, &r, &has_peer) ||
-				 (s->info.type == SOCK_STREAM && !has_peer));
-	if (__atomic_load_n(&perm_denied, __ATOMIC_RELAXED)) {
-		warn_perm_once();
-		return OFF;
-	}
-	pthread_mutex_lock(&lock);
-	if (exiting) {
-		pthread_mutex_unlock(&lock);
-		return later ? NULL : OFF;
-	}
-	if (!warm_up() || later) {
-		pthread_mutex_unlock(&lock);
-		return later ? NULL : OFF;
-	}
-	pcap_t *p = NULL;
-	int slot;
-	if (nspares) {
-		p = spares[--nspares];
-		slot = spare_slots[nspares];
-	} else {
-		slot = slot_take();
-	}
-	bool limit = slot < 0 && !warned_limit;
-	if (limit) warned_limit = true;
-	pthread_mutex_unlock(&lock);
-	if (slot < 0) {
-		if (limit)
-			slog(LOG_WARN, "packet capture (-c) is limited to %d sockets open at a time: more are not captured",
-			     CAPTURE_MAX_LIVE);
-		return OFF;
-	}
-	if (!p) { /* none ready (first socket, or a burst): open one here */
-		p = open_quiet_handle();
-		if (p) slot_set(slot, p);
-	}
-	char filter[512];
-	if (remote)
-		build_remote_filter(filter, sizeof filter, remote);
-	else
-		build_filter(filter, sizeof filter, s->info.type == SOCK_STREAM ? "tcp" : "udp", &l, &r, has_peer);
-	struct cap *c = p ? calloc(1, sizeof *c) : NULL;
-	if (!c || set_filter(p, filter) < 0) {
-		if (c) warn_failure(PCAP_ERROR, p);
-		free(c);
-		slot_free(slot);
-		if (p) pcap_close(p);
-		if (__atomic_load_n(&perm_denied, __ATOMIC_RELAXED)) warn_perm_once();
-		return OFF;
-	}
+/* Returns the new s->capture: a cap, NULL (addresses not fixed yet, or a
+ * TCP socket with no peer: listening, or bound before connect; its port
+ * alone would match every accepted connection) or OFF. */
+static void *start(struct sock *s, int fd) {
+	if (!ensure_handle()) return OFF;
+	struct match m;
+	if (!socket_match(fd, s, &m) || (m.proto == IPPROTO_TCP && !m.has_peer)) return NULL;
+	struct cap *c = calloc(1, sizeof *c);
+	if (!c) return OFF;
 	c->s = s;
-	c->p = p;
-	c->fd = pcap_get_selectable_fd(p);
-	c->slot = slot;
-	c->pidx = -1;
-	c->has_peer = has_peer;
-	c->narrowing = remote != NULL;
-	c->t_ok = !remote && has_peer && s->info.type == SOCK_STREAM && tuple_from(&l, &r, &c->t);
-	c->snaplen = pcap_snapshot(p);
-	c->linktype = pcap_datalink(p);
-	struct pcap_stat st;
-	c->kdrop_base = pcap_stats(p, &st) == 0 ? st.ps_drop : 0;
-	c->state = CAP_ON;
+	c->m = m;
 	pthread_mutex_lock(&lock);
-	c->next = caps;
-	caps = c;
-	nlive++;
-	pthread_cond_signal(&wake);
+	bool full = nlive >= CAPTURE_MAX_LIVE, refused = full || exiting || handle_dead;
+	bool warn_limit = full && !warned_limit;
+	if (warn_limit) warned_limit = true;
+	if (!refused) {
+		backlog_claim(c); /* what came before: the handshake, a first datagram */
+		c->next = caps;
+		caps = c;
+		nlive++;
+	}
 	pthread_mutex_unlock(&lock);
-	slog(LOG_DEBUG, "capture of socket %d into %d.pcap: %s", s->id, s->id, filter);
+	if (warn_limit)
+		slog(LOG_WARN, "packet capture (-c) is limited to %d sockets at a time: more are not captured",
+		     CAPTURE_MAX_LIVE);
+	if (refused) {
+		free(c);
+		return OFF;
+	}
+	char what[128];
+	describe(&m, what, sizeof what);
+	slog(LOG_DEBUG, "capture of socket %d into %d.pcap: %s", s->id, s->id, what);
 	return c;
 }
 
@@ -655,40 +595,30 @@ void capture_maybe_start(struct sock *s, int fd) {
 	ts->in_shim = 1; /* libpcap's socket, setsockopt, close... are ours */
 	if (cur) {
 		struct cap *c = cur;
-		if (!c->has_peer) refine(c, fd);
+		if (!c->m.has_peer) refine(c, fd);
 	} else if (__atomic_compare_exchange_n(&s->capture, &cur, STARTING, false, __ATOMIC_ACQ_REL,
 					       __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&s->capture, start(s, fd, NULL), __ATOMIC_RELEASE);
+		__atomic_store_n(&s->capture, start(s, fd), __ATOMIC_RELEASE);
 	}
 	ts->in_shim = was;
 	errno = saved;
 }
 
 void capture_before_connect(struct sock *s, int fd, const struct sockaddr *addr, socklen_t len) {
-	if (!opt.capture || s->info.type != SOCK_STREAM || !capturable(s) || !addr) return;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	memcpy(&ss, addr, len < sizeof ss ? len : sizeof ss);
-	struct endpoint r;
-	if ((ss.ss_family == AF_INET && len < sizeof(struct sockaddr_in)) ||
-	    (ss.ss_family == AF_INET6 && len < sizeof(struct sockaddr_in6)) || !endpoint_from(&ss, &r) || !r.port ||
-	    r.wildcard)
-		return; /* connect will fail with EINVAL or the like */
-	void *cur = NULL;
-	if (!__atomic_compare_exchange_n(&s->capture, &cur, STARTING, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return; /* already capturing (EALREADY, a second connect...) */
+	(void)fd, (void)addr, (void)len;
+	if (!opt.capture || !capturable(s) || __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE)) return;
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
-	__atomic_store_n(&s->capture, start(s, fd, &r), __ATOMIC_RELEASE);
+	ensure_handle(); /* the handshake goes into the ring; the socket claims it after connect */
 	ts->in_shim = was;
 	errno = saved;
 }
 
 void capture_stop(struct sock *s) {
 	void *cur = __atomic_load_n(&s->capture, __ATOMIC_ACQUIRE);
-	/* Another thread still opening it while the program closes the socket:
-	 * wait for it (bounded; opening takes about a millisecond). */
+	/* Another thread still starting it while the program closes the socket:
+	 * wait for it (bounded; only the first start opens the handle). */
 	for (int i = 0; cur == STARTING && i < 1000; i++) {
 		struct timespec ms = {0, 1000000};
 		nanosleep(&ms, NULL);
@@ -704,8 +634,8 @@ void capture_stop(struct sock *s) {
 	int was = ts->in_shim;
 	ts->in_shim = 1; /* a signal handler's hooks must not come back for the lock */
 	pthread_mutex_lock(&lock);
-	if (c->state == CAP_ON && !c->stop_at)
-		c->stop_at = now_usec() + (c->s->info.type == SOCK_STREAM ? CAPTURE_GRACE_USEC : CAPTURE_UDP_GRACE_USEC);
+	if (!c->done && !c->stop_at)
+		c->stop_at = now_usec() + (c->m.proto == IPPROTO_TCP ? CAPTURE_GRACE_USEC : CAPTURE_UDP_GRACE_USEC);
 	pthread_mutex_unlock(&lock);
 	ts->in_shim = was;
 }
@@ -754,7 +684,7 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 			uint16_t major, minor;
 			int32_t thiszone;
 			uint32_t sigfigs, snaplen, linktype;
-		} hdr = {0xa1b2c3d4, 2, 4, 0, 0, (uint32_t)c->snaplen, (uint32_t)c->linktype};
+		} hdr = {0xa1b2c3d4, 2, 4, 0, 0, CAPTURE_SNAPLEN, DLT_LINUX_SLL};
 		ok = write_all(fd, (const char *)&hdr, sizeof hdr);
 		c->file_started = ok;
 	}
@@ -781,12 +711,8 @@ void capture_flush_all(void) {
 	size_t k = 0;
 	for (struct cap *c = caps; c && v; c = c->next) {
 		if (c->file_started && !c->len) continue;
-		if (c->narrowing && c->state == CAP_ON && c->file_started) continue; /* cleaned at connect */
-		if (c->narrowing && c->state == CAP_ON) { /* the header only, for now */
-			v[k++] = (struct pending){c, NULL, 0};
-			continue;
-		}
 		v[k++] = (struct pending){c, c->buf, c->len};
+		buffered -= c->len;
 		c->buf = NULL;
 		c->len = c->size = 0;
 	}
@@ -800,7 +726,7 @@ void capture_flush_all(void) {
 	pthread_mutex_lock(&lock);
 	for (struct cap **pp = &caps; *pp;) {
 		struct cap *c = *pp;
-		if (c->state == CAP_DONE && !c->len) {
+		if (c->done && !c->len) {
 			*pp = c->next;
 			__atomic_store_n(&c->s->capture, NULL, __ATOMIC_RELEASE);
 			free(c->buf);
@@ -825,14 +751,13 @@ void capture_stop_all(void) {
 		exiting = true;
 		int64_t soon = now_usec() + CAPTURE_EXIT_GRACE_USEC;
 		for (struct cap *c = caps; c; c = c->next)
-			if (c->state == CAP_ON && (!c->stop_at || c->stop_at > soon)) c->stop_at = soon;
-		pthread_cond_signal(&wake);
+			if (!c->done && (!c->stop_at || c->stop_at > soon)) c->stop_at = soon;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += CAPTURE_EXIT_WAIT_MS * 1000000L;
 		until.tv_sec += until.tv_nsec / 1000000000;
 		until.tv_nsec %= 1000000000;
-		while (nlive && pthread_cond_timedwait(&idle, &lock, &until) == 0) {}
+		while (nlive && !handle_dead && pthread_cond_timedwait(&idle, &lock, &until) == 0) {}
 		pthread_mutex_unlock(&lock);
 	}
 	ts->in_shim = was;
@@ -841,22 +766,25 @@ void capture_stop_all(void) {
 
 void capture_reset_after_fork(void) {
 	/* No capture thread here, and the parent's buffers are the parent's to
-	 * write: close our copies of its packet sockets and start empty. */
-	if (live_fds_init)
-		for (int i = 0; i < CAPTURE_MAX_LIVE; i++) {
-			int fd = __atomic_load_n(&live_fds[i], __ATOMIC_ACQUIRE);
-			if (fd >= 0) REAL(close)(fd);
-			live_fds[i] = -1;
-		}
+	 * write: close our copy of its packet socket (never pcap_close: the
+	 * ring is mapped from the parent's socket) and start empty. The child
+	 * opens its own handle when one of its sockets needs it. */
+	int fd = __atomic_load_n(&handle_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0) REAL(close)(fd);
+	handle_fd = -1;
+	handle = NULL;
+	handle_state = 0;
+	handle_dead = false;
+	kdrops_reported = 0;
 	pthread_mutex_init(&lock, NULL);
 	pthread_mutex_init(&flush_mu, NULL);
-	pthread_mutex_init(&compile_mu, NULL);
-	pthread_cond_init(&wake, NULL);
+	pthread_mutex_init(&open_mu, NULL);
 	pthread_cond_init(&idle, NULL);
 	caps = NULL;
 	nlive = 0;
-	nspares = nstopping = 0; /* their fds were in live_fds */
-	want_spares = false;
+	buffered = 0;
+	bl = NULL; /* the parent's copy, left alone */
+	bl_head = bl_len = bl_size = 0;
 	thread_started = exiting = false;
 	warned_perm = warned_limit = false; /* the child's own logs.txt says it too */
 	other_failures = 0;
