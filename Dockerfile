@@ -12,10 +12,10 @@ ARG DEBIAN_IMAGE=debian:bookworm-20250520-slim@sha256:90522eeb7e5923ee2b871c6390
 
 FROM ${DEBIAN_IMAGE} AS ndk
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# cmake: jansson's build; flex, bison: libpcap's filter grammar.
+# flex, bison: libpcap's filter grammar.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      bison ca-certificates cmake curl flex make unzip \
+      bison ca-certificates curl flex make unzip \
  && rm -rf /var/lib/apt/lists/*
 # NDK r27c (27.2.12479018), the r27 LTS line: android-ndk-r27c-linux.zip is
 # 663987688 bytes; Google lists its SHA-1 090e8083a715fdb1a3e402d0763c388abb03fb4e.

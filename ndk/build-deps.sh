@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # usage: ndk/build-deps.sh TARGET
 #
-# Builds the pinned jansson and libpcap as static, position-independent
-# libraries with TARGET's compiler, out of tree, into
+# Builds the pinned libpcap as a static, position-independent
+# library with TARGET's compiler, out of tree, into
 # build/<target>/prefix/{include,lib}. Each library is rebuilt only when its
 # recipe, the toolchain file, these scripts or the compiler change.
-# needs: cmake (jansson), make, flex and bison (libpcap's filter grammar).
+# needs: make, flex and bison (libpcap's filter grammar).
 # shellcheck source=ndk/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -40,25 +40,6 @@ unpack() {
 
 step_key() { key_of "$ROOT/ndk/recipes/$1.recipe" "$TARGET_FILE" "$ROOT/ndk/build-deps.sh" "$ROOT/ndk/lib.sh" "$(compiler_id)"; }
 
-build_jansson() {
-  local src obj=$OBJ/jansson
-  src=$(unpack jansson)
-  rm -rf "$obj"
-  # CMAKE_SYSTEM_NAME=Linux marks a cross build (Android is Linux to CMake
-  # here: the compiler and its --target flag carry the rest).
-  cmake -S "$src" -B "$obj" -G "Unix Makefiles" -Wno-dev \
-    -DCMAKE_SYSTEM_NAME=Linux \
-    -DCMAKE_C_COMPILER="$T_CC" -DCMAKE_AR="$T_AR" -DCMAKE_RANLIB="$T_RANLIB" \
-    -DCMAKE_C_FLAGS="$T_TARGET_CFLAGS -O2 -g" \
-    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-    -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-    -DJANSSON_BUILD_SHARED_LIBS=OFF -DJANSSON_EXAMPLES=OFF \
-    -DJANSSON_WITHOUT_TESTS=ON -DJANSSON_BUILD_DOCS=OFF >"$obj.log" 2>&1 ||
-    { tail -n 30 "$obj.log" >&2; die "jansson: cmake failed for $TARGET (log: $obj.log)"; }
-  { cmake --build "$obj" -j "$JOBS" && cmake --install "$obj"; } >>"$obj.log" 2>&1 ||
-    { tail -n 30 "$obj.log" >&2; die "jansson: build failed for $TARGET (log: $obj.log)"; }
-}
-
 build_libpcap() {
   local src obj=$OBJ/libpcap
   src=$(unpack libpcap)
@@ -83,8 +64,10 @@ build_libpcap() {
   fi
 }
 
-for dep in jansson libpcap; do
-  key=$(step_key $dep)
+# The shim's static dependencies (one recipe each in ndk/recipes/).
+DEPS=(libpcap)
+for dep in "${DEPS[@]}"; do
+  key=$(step_key "$dep")
   if stamp_ok "$STAMPS/$dep" "$key" && [ -f "$PREFIX/lib/lib${dep#lib}.a" ]; then
     say "$TARGET: $dep up to date"
     continue

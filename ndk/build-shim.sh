@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # usage: ndk/build-shim.sh TARGET
 #
-# Builds libtcpsnitch.so for TARGET from shim/*.c against the static jansson
-# and libpcap of ndk/build-deps.sh, strips it, checks its dynamic
-# dependencies (jansson and libpcap must be inside; Android: only libc, libdl,
-# liblog, libm) and installs it as lib/tcpsnitch/<target>/libtcpsnitch.so.
+# Builds libtcpsnitch.so for TARGET from shim/*.c against the static libpcap
+# of ndk/build-deps.sh, strips it, checks its dynamic dependencies (libpcap
+# must be inside; Android: only libc, libdl, liblog, libm) and installs it as lib/tcpsnitch/<target>/libtcpsnitch.so.
 # Nothing is rebuilt when the sources, flags, toolchain and libraries are
 # unchanged.
 #
@@ -30,7 +29,8 @@ shopt -u nullglob
 mapfile -t INPUTS < <(find "$SHIM" -maxdepth 1 -type f | LC_ALL=C sort)
 [ ${#SRCS[@]} -gt 0 ] || die "no shim sources in $SHIM"
 [ -f "$MAP" ] || die "no linker version script $MAP"
-for lib in libjansson.a libpcap.a; do
+STATIC_LIBS=(libpcap.a)
+for lib in "${STATIC_LIBS[@]}"; do
   [ -f "$PREFIX/lib/$lib" ] || die "$PREFIX/lib/$lib missing: run ndk/build-deps.sh $TARGET first"
 done
 
@@ -44,12 +44,12 @@ CFLAGS=($T_TARGET_CFLAGS -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidd
   "-DTCPSNITCH_VERSION=\"$VERSION\"" "-DTCPSNITCH_GIT_HASH=\"$GIT_HASH\"")
 # shellcheck disable=SC2206,SC2054
 LDFLAGS=(-shared -Wl,--version-script="$MAP" -Wl,-z,defs $T_TARGET_LDFLAGS)
-# Static archives by path, so no shared libjansson/libpcap can be picked.
+# The static archive by path, so no shared libpcap can be picked.
 # shellcheck disable=SC2206
-LIBS=("$PREFIX/lib/libjansson.a" "$PREFIX/lib/libpcap.a" $T_SHIM_LIBS)
+LIBS=("$PREFIX/lib/libpcap.a" $T_SHIM_LIBS)
 
 key=$(key_of "${INPUTS[@]}" "$TARGET_FILE" "$0" "$ROOT/ndk/lib.sh" \
-  "$BUILD/$DEPS_TARGET/stamps/jansson" "$BUILD/$DEPS_TARGET/stamps/libpcap" \
+  "$BUILD/$DEPS_TARGET/stamps/libpcap" \
   "${CFLAGS[*]}" "${LDFLAGS[*]}" "${LIBS[*]}" "$(compiler_id)")
 
 mkdir -p "$OUT"

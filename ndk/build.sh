@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # usage: ndk/build.sh TARGET...
 #
-# The whole pipeline for each TARGET (a file in toolchains/): pinned jansson
-# and libpcap as static libraries, then the shim, checked and installed in
+# The whole pipeline for each TARGET (a file in toolchains/): pinned libpcap
+# as a static library, then the shim, checked and installed in
 # lib/tcpsnitch/<target>/. Android targets need NDK=/path/to/ndk. A second
 # run with nothing changed rebuilds nothing.
 # shellcheck source=ndk/lib.sh

@@ -27,7 +27,7 @@ check() { # check NAME COMMAND...: run one step, count it, go on
 # gcc-12-multilib, not gcc-multilib: the latter conflicts with the aarch64
 # cross compiler. qemu-user runs the aarch64 programs.
 pkgs=(gcc gcc-12-multilib gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  cmake make flex bison curl ca-certificates shellcheck)
+  make flex bison curl ca-certificates shellcheck)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

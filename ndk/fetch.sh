@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: ndk/fetch.sh RECIPE...   (e.g. ndk/fetch.sh jansson libpcap)
+# usage: ndk/fetch.sh RECIPE...   (e.g. ndk/fetch.sh libpcap)
 #
 # Brings the pinned source tarball of each recipe (ndk/recipes/NAME.recipe)
 # into build/sources/ and prints its path. Every tarball, wherever it comes
