@@ -33,8 +33,11 @@ static void addr_json(struct jw *w, const char *key, const struct ev_addr *a) {
 	if (a->family == AF_INET || a->family == AF_INET6) {
 		inet_ntop(a->family, a->ip, ip, sizeof ip);
 		jw_str(w, "ip", ip);
-		snprintf(buf, sizeof buf, "%u", a->port);
-		jw_str(w, "port", buf);
+		char *p = buf + sizeof buf;
+		unsigned port = a->port;
+		*--p = 0;
+		do *--p = (char)('0' + port % 10); while (port /= 10);
+		jw_str(w, "port", p); /* a string, as in the original */
 	}
 	jw_obj_end(w);
 }

@@ -34,14 +34,32 @@ static void quoted(struct jw *w, const char *s) {
 	put(w, buf, n);
 }
 
-/* Separator, then the key if we are inside an object. */
+/* Separator, then the key if we are inside an object. Keys are the shim's
+ * own constants (no escaping needed): one copy, this runs for every field. */
 static void lead(struct jw *w, const char *key) {
-	if (!w->first[w->depth]) PUTS(w, ", ");
+	char buf[72];
+	size_t n = 0;
+	if (!w->first[w->depth]) {
+		buf[n++] = ',';
+		buf[n++] = ' ';
+	}
 	w->first[w->depth] = false;
 	if (key) {
-		quoted(w, key);
-		PUTS(w, ": ");
+		size_t k = strlen(key);
+		if (k > sizeof buf - 8) { /* not one of ours: take the safe path */
+			put(w, buf, n);
+			quoted(w, key);
+			PUTS(w, ": ");
+			return;
+		}
+		buf[n++] = '"';
+		memcpy(buf + n, key, k);
+		n += k;
+		buf[n++] = '"';
+		buf[n++] = ':';
+		buf[n++] = ' ';
 	}
+	put(w, buf, n);
 }
 
 static void open_level(struct jw *w, const char *key, char c) {

@@ -41,7 +41,9 @@ static struct chunk *new_chunk(void) {
 	if (!c) return NULL;
 	c->next = NULL;
 	c->n = 0;
-	__atomic_add_fetch(&pending_chunks, 1, __ATOMIC_RELAXED);
+	/* Past a quarter of the bound, wake the writer now rather than at its
+	 * next period: the buffers rarely come near the bound. */
+	if (__atomic_add_fetch(&pending_chunks, 1, __ATOMIC_RELAXED) > PENDING_CHUNKS_MAX / 4) writer_kick();
 	return c;
 }
 

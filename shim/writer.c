@@ -20,6 +20,8 @@
 #include "sock.h"
 #include "tstate.h"
 
+#define WRITE_PIECE (64 * 1024)
+
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t drained = PTHREAD_COND_INITIALIZER;
@@ -147,8 +149,13 @@ static void flush_sock(struct sock *s, void *arg) {
 		free(c);
 		__atomic_sub_fetch(&pending_chunks, 1, __ATOMIC_RELAXED);
 		c = next;
+		/* Written in pieces, so the text of a long backlog is never all
+		 * in memory at once. */
+		if (o.len >= WRITE_PIECE || !c) {
+			write_sock_file(s, &o);
+			o.len = 0;
+		}
 	}
-	write_sock_file(s, &o);
 	free(o.p);
 	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
 }
