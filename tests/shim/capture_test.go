@@ -14,6 +14,7 @@ import (
 )
 
 func TestCapture(t *testing.T) {
+	skipUnderQemu(t, "packet sockets and BPF filters are not emulated")
 	if os.Geteuid() != 0 {
 		t.Skip("packet capture needs root or CAP_NET_RAW")
 	}

@@ -106,6 +106,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// skipUnderQemu skips a test that qemu-user cannot run faithfully (the
+// shim is not what fails there; why says what qemu does).
+func skipUnderQemu(t *testing.T, why string) {
+	t.Helper()
+	if tgt.runner != nil {
+		t.Skip("under qemu-user: " + why)
+	}
+}
+
 // needShim fails or skips the test when the target cannot run.
 func needShim(t *testing.T) {
 	t.Helper()
