@@ -9,7 +9,7 @@ set -euo pipefail
 # gcc-12-multilib, not gcc-multilib: the latter conflicts with the aarch64
 # cross compiler that the NDK pipeline's CI uses; -m32 works with either.
 pkgs=(gcc make git curl python3 pkg-config libpcap-dev flex bison
-      gcc-12-multilib strace adb procps iproute2 tcpdump tshark "$@")
+      gcc-12-multilib strace adb procps iproute2 "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
