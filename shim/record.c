@@ -13,7 +13,7 @@
 #include "verbose.h"
 #include "writer.h"
 
-long pending_chunks;
+long pending_slots;
 
 bool tracing_active(void) {
 	struct tstate *ts = tstate_get();
@@ -36,14 +36,15 @@ static bool tcpinfo_due(struct sock *s, const struct event *ev) {
 	return due;
 }
 
-static struct chunk *new_chunk(void) {
-	struct chunk *c = malloc(sizeof *c);
+static struct chunk *new_chunk(uint32_t cap) {
+	struct chunk *c = malloc(sizeof *c + cap * sizeof c->ev[0]);
 	if (!c) return NULL;
 	c->next = NULL;
 	c->n = 0;
+	c->cap = cap;
 	/* Past a quarter of the bound, wake the writer now rather than at its
 	 * next period: the buffers rarely come near the bound. */
-	if (__atomic_add_fetch(&pending_chunks, 1, __ATOMIC_RELAXED) > PENDING_CHUNKS_MAX / 4) writer_kick();
+	if (__atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX / 4) writer_kick();
 	return c;
 }
 
@@ -51,8 +52,9 @@ static struct chunk *new_chunk(void) {
 static bool append(struct sock *s, const struct event *ev) {
 	pthread_mutex_lock(&s->lock);
 	struct chunk *c = s->tail;
-	if (!c || c->n == CHUNK_EVENTS) {
-		struct chunk *fresh = new_chunk();
+	if (!c || c->n == c->cap) {
+		struct chunk *fresh = new_chunk(c || s->had_chunk ? CHUNK_EVENTS : CHUNK_FIRST_EVENTS);
+		s->had_chunk = true;
 		if (!fresh) {
 			pthread_mutex_unlock(&s->lock);
 			writer_count_dropped(1);
@@ -106,7 +108,7 @@ void record(struct sock *s, int fd, struct event *ev) {
 	}
 	if (UNLIKELY(opt.verbose)) verbose_print(fd, s, ev);
 	if (UNLIKELY(due)) tcpinfo_sample(s, fd);
-	if (UNLIKELY(__atomic_load_n(&pending_chunks, __ATOMIC_RELAXED) > PENDING_CHUNKS_MAX))
+	if (UNLIKELY(__atomic_load_n(&pending_slots, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX))
 		writer_wait_drain();
 	if (UNLIKELY(shim_exiting())) writer_flush_all(true);
 }

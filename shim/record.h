@@ -44,8 +44,9 @@ static inline struct sock *traced(int fd) {
 	return fdt_get(fd);
 }
 
-/* Buffered chunks in this process, against the memory bound. */
-extern long pending_chunks;
-#define PENDING_CHUNKS_MAX 1024
+/* Event slots held in chunks in this process, against the memory bound
+ * (65536 slots: about 11 MB). */
+extern long pending_slots;
+#define PENDING_SLOTS_MAX 65536
 
 #endif

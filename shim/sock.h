@@ -8,12 +8,16 @@
 
 #include "event.h"
 
+/* A socket's first chunk is small (most sockets of a busy server see a
+ * handful of calls); later ones are bigger. */
+#define CHUNK_FIRST_EVENTS 8
 #define CHUNK_EVENTS 64
 
 struct chunk {
 	struct chunk *next;
-	uint32_t n; /* events filled; read by a lock-less final flush */
-	struct event ev[CHUNK_EVENTS];
+	uint32_t n;   /* events filled; read by a lock-less final flush */
+	uint32_t cap; /* events it can hold */
+	struct event ev[];
 };
 
 struct sock {
@@ -24,7 +28,7 @@ struct sock {
 	int refs;               /* fds referring to it (atomic) */
 	bool closed;            /* no fd refers to it any more */
 	int64_t closed_usec;    /* when it was closed (for delayed free) */
-	bool file_started;      /* N.json exists */
+	bool had_chunk;         /* its small first chunk was used: next ones are big */
 	/* TCP_INFO cadence (-b, -u) */
 	uint64_t bytes_since_info;
 	int64_t last_info_usec;

@@ -146,8 +146,8 @@ static void flush_sock(struct sock *s, void *arg) {
 			n++;
 		}
 		struct chunk *next = c->next;
+		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
 		free(c);
-		__atomic_sub_fetch(&pending_chunks, 1, __ATOMIC_RELAXED);
 		c = next;
 		/* Written in pieces, so the text of a long backlog is never all
 		 * in memory at once. */
@@ -255,7 +255,7 @@ void writer_wait_drain(void) {
 	}
 	writer_kick();
 	pthread_mutex_lock(&drain_lock);
-	while (__atomic_load_n(&pending_chunks, __ATOMIC_RELAXED) > PENDING_CHUNKS_MAX / 2) {
+	while (__atomic_load_n(&pending_slots, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX / 2) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -302,5 +302,5 @@ void writer_reset_after_fork(void) {
 	procdir[0] = 0;
 	procdir_ready = false;
 	procdir_failed = false;
-	pending_chunks = 0;
+	pending_slots = 0;
 }
