@@ -2,28 +2,33 @@
  *
  * One libpcap handle per process, on the "any" device (DLT_LINUX_SLL, so
  * loopback and every interface look the same), with a kernel filter set once
- * when it is opened ("tcp or udp") and never changed afterwards. One thread
- * (every signal blocked, in_shim set so libpcap's own calls are not traced)
- * reads it and sorts the packets in userland by address and port into
- * per-socket memory buffers. The writer appends those to N.pcap at each
- * flush (-t): it is the thread that creates the process directory, and a
- * fork child inherits no stdio buffer its exit() could write a second time.
+ * when it is opened (TCP and UDP, headers only) and never changed afterwards.
+ * One thread (every signal blocked, in_shim set so libpcap's own calls are
+ * not traced) reads it and sorts the packets in userland, by address and
+ * port, into per-socket memory buffers. The writer appends those to N.pcap
+ * at each flush (-t): it is the thread that creates the process directory,
+ * and a fork child inherits no stdio buffer its exit() could write twice.
  *
- * Why one handle with a fixed filter: the previous design opened a handle
- * per socket and narrowed its filter as the addresses became known; opening
- * a handle costs 10-20 ms and closing one 25-40 ms (the kernel waits for RCU
- * grace periods), which meant spare handles, filter swaps on live rings and a
- * thread juggling all of them, and packets got lost in that machinery. Here
- * a socket only adds a match to a list: nothing in the kernel changes.
+ * Why one handle with a fixed filter: opening a handle costs 10-20 ms and
+ * closing one 25-40 ms (the kernel waits for RCU grace periods). A handle
+ * per socket meant spare handles opened ahead, filters swapped on live rings
+ * and a thread juggling them all, and it lost packets (the thread missed a
+ * wakeup while it was opening a spare). Here a new socket only adds an entry
+ * to a table: nothing in the kernel changes, and the thread never waits on
+ * a condition (it polls the handle with a bounded timeout).
  *
- * Packets the thread reads before any socket claims them (the handshake of a
- * connection not yet accepted or whose connect has not returned, the first
- * datagram of an unbound UDP socket) wait in a short backlog (the last
- * CAPTURE_BACKLOG_USEC, at most CAPTURE_BACKLOG_BYTES); a socket that starts
- * its capture takes its packets from there first, so its pcap begins with
- * them. The handle is opened at the first bind, connect or accept of a
- * TCP/UDP socket (before the real connect), so from then on nothing of the
- * traced sockets is missed; before it, nothing is seen.
+ * The handle is opened (by the calling thread, once) before the first real
+ * connect of a TCP/UDP socket, or at the first bind or accept, or after the
+ * first send of an unbound UDP socket; before that nothing is seen. The
+ * thread keeps the last packets it read in a backlog (CAPTURE_BACKLOG_USEC,
+ * at most CAPTURE_BACKLOG_BYTES): a socket whose addresses become known only
+ * later (connect returned, accept, a UDP socket's port set by its first
+ * send) starts with its packets from there, so its pcap has the handshake
+ * or the first datagram. A TCP socket takes them from its connection's first
+ * SYN on; a UDP socket only the last CAPTURE_UDP_CLAIM_USEC (it has no such
+ * mark, and an earlier socket may have used the same port). An accepted
+ * connection whose handshake has already left the backlog (the program
+ * accepted it late, under heavy traffic) starts with what remains.
  *
  * Snap length: headers only (CAPTURE_SNAPLEN bytes: link + IP/IPv6 + TCP with
  * options), with each packet's original length: the packet flow (flags,
@@ -35,12 +40,17 @@
  * the exit waits at most CAPTURE_EXIT_WAIT_MS.
  *
  * Cost: the thread sees every TCP/UDP packet of the host (headers only) while
- * the process lives, and drops those of other sockets; the kernel ring is
- * CAPTURE_RING_BYTES. A packet socket (one fd, CLOEXEC, closed in fork
- * children) for the process's lifetime. */
+ * the process lives and drops those of other sockets; a ring overflow is
+ * logged. Memory: CAPTURE_RING_BYTES of kernel ring, at most
+ * CAPTURE_MAX_BYTES buffered for the writer, the backlog (at most ~4x its
+ * bound). One packet socket (CLOEXEC, closed in fork children; a child
+ * opens its own when it needs one). */
 #include "capture.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -61,7 +71,6 @@
 
 #define CAPTURE_SNAPLEN 256            /* link 16 + IPv6 40 + ext. headers + TCP 60 */
 #define CAPTURE_RING_BYTES (4 << 20)   /* kernel ring of the process's handle */
-#define CAPTURE_FILTER "tcp or udp"    /* kernel filter, set once */
 #define CAPTURE_GRACE_USEC 500000      /* TCP, after the last close: at most this */
 #define CAPTURE_UDP_GRACE_USEC 50000   /* UDP: what is in flight */
 #define CAPTURE_EXIT_GRACE_USEC 50000
@@ -70,9 +79,11 @@
 #define CAPTURE_BATCH_NSEC 5000000     /* after a busy round: let packets gather */
 #define CAPTURE_KICK_BYTES (512 << 10) /* buffered: ask the writer for a flush */
 #define CAPTURE_MAX_BYTES (16 << 20)   /* buffered, all sockets: drop beyond */
-#define CAPTURE_MAX_LIVE 1024          /* sockets captured at a time */
+#define CAPTURE_MAX_LIVE 8192          /* sockets captured at a time */
+#define CAPTURE_BUCKETS 1024           /* live captures by local port */
 #define CAPTURE_BACKLOG_USEC 2000000   /* unclaimed packets kept this long */
 #define CAPTURE_BACKLOG_BYTES (512 << 10)
+#define CAPTURE_UDP_CLAIM_USEC 100000  /* UDP: how far back a new capture looks */
 
 #define SLL_HDR 16
 #define REC_HDR 16 /* pcap record header: ts_sec, ts_usec, caplen, len */
@@ -210,7 +221,8 @@ static void describe(const struct match *m, char *out, size_t n) {
 /* ---- state ---- */
 
 struct cap {
-	struct cap *next;
+	struct cap *next;  /* all captures, until written out */
+	struct cap *hnext; /* live ones, in bucket[] by local port */
 	struct sock *s;
 	struct match m;
 	bool done;         /* no more packets: written out, then freed */
@@ -236,6 +248,7 @@ static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;   /* exit: no live captur
 static pthread_mutex_t flush_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER; /* one thread opens the handle */
 static struct cap *caps;
+static struct cap *bucket[CAPTURE_BUCKETS]; /* a packet looks at its two ports' buckets */
 static int nlive;       /* caps not done */
 static size_t buffered; /* bytes in the caps' buffers */
 static bool exiting, handle_dead;
@@ -247,7 +260,7 @@ static bool thread_started;
 static bool warned_perm, warned_limit;
 static int other_failures;
 
-/* Unclaimed packets, as pcap records, oldest first from bl_head. */
+/* The last packets read, as pcap records, oldest first from bl_head. */
 static char *bl;
 static size_t bl_head, bl_len, bl_size;
 
@@ -268,7 +281,7 @@ static void cap_append(struct cap *c, const uint32_t rec[4], const uint8_t *data
 		return;
 	}
 	if (c->len + need > c->size) {
-		size_t size = c->size ? c->size * 2 : 4096;
+		size_t size = c->size ? c->size * 2 : 2048;
 		while (size < c->len + need) size *= 2;
 		char *b = realloc(c->buf, size);
 		if (!b) {
@@ -315,7 +328,10 @@ static void backlog_prune(uint32_t now_sec, uint32_t now_usec_part, size_t room_
 static void backlog_add(const uint32_t rec[4], const uint8_t *data) {
 	size_t need = REC_HDR + rec[2];
 	backlog_prune(rec[0], rec[1], need);
-	if (bl_len + need > bl_size && bl_head) { /* move the live part to the front */
+	/* At the end: move the live part to the front once the dead part is
+	 * the larger half (amortized O(1)), else grow (to at most ~4x the
+	 * bound). */
+	if (bl_len + need > bl_size && bl_head >= bl_size / 2) {
 		memmove(bl, bl + bl_head, bl_len - bl_head);
 		bl_len -= bl_head;
 		bl_head = 0;
@@ -333,48 +349,82 @@ static void backlog_add(const uint32_t rec[4], const uint8_t *data) {
 	bl_len += need;
 }
 
-/* Lock held. Moves c's packets from the backlog into c, in order. */
+/* Lock held. Copies into a new capture its packets that came before it
+ * started, in order (the other end of a connection within the process may
+ * want them too). A TCP connection's own packets begin with its first SYN:
+ * an earlier connection on the same addresses and ports is left out. UDP
+ * has no such mark: only the last CAPTURE_UDP_CLAIM_USEC (the datagram that
+ * gave the socket its port, what came since its bind). */
 static void backlog_claim(struct cap *c) {
-	size_t in = bl_head, out = bl_head;
-	while (in + REC_HDR <= bl_len) {
+	bool tcp = c->m.proto == IPPROTO_TCP;
+	uint64_t since = tcp ? 0 : (uint64_t)now_usec() - CAPTURE_UDP_CLAIM_USEC;
+	bool syns_only = true; /* what c holds is only SYNs (a retransmitted one starts nothing) */
+	for (size_t at = bl_head; at + REC_HDR <= bl_len;) {
 		uint32_t rec[4];
-		memcpy(rec, bl + in, REC_HDR);
-		size_t n = REC_HDR + rec[2];
-		const uint8_t *data = (const uint8_t *)bl + in + REC_HDR;
+		memcpy(rec, bl + at, REC_HDR);
+		const uint8_t *data = (const uint8_t *)bl + at + REC_HDR;
+		at += REC_HDR + rec[2];
 		struct pkt pk;
-		int dir = parse_packet(data, rec[2], &pk) ? match_dir(&c->m, &pk) : 0;
-		if (dir) {
-			cap_append(c, rec, data);
-			track_end(c, dir, pk.tcp_flags);
+		if ((uint64_t)rec[0] * 1000000 + rec[1] < since || !parse_packet(data, rec[2], &pk)) continue;
+		int dir = match_dir(&c->m, &pk);
+		if (!dir) continue;
+		if (tcp && (pk.tcp_flags & 0x12) == 0x02) { /* SYN without ACK */
+			if (!syns_only) { /* a new connection: forget the previous one */
+				buffered -= c->len;
+				c->len = 0;
+				c->dropped = 0;
+				c->fin_l = c->fin_r = c->over = false;
+				c->ack_from = 0;
+				syns_only = true;
+			}
 		} else {
-			if (out != in) memmove(bl + out, bl + in, n);
-			out += n;
+			syns_only = false;
 		}
-		in += n;
+		cap_append(c, rec, data);
+		track_end(c, dir, pk.tcp_flags);
 	}
-	bl_len = out;
 }
 
 /* ---- the capture thread ---- */
 
-/* Lock held: every live socket that matches gets the packet; a packet no
- * socket wants waits in the backlog. */
+static struct cap **bucket_of(uint16_t port) { return &bucket[port % CAPTURE_BUCKETS]; }
+
+/* Lock held. */
+static void bucket_add(struct cap *c) {
+	struct cap **b = bucket_of(c->m.lport);
+	c->hnext = *b;
+	*b = c;
+}
+
+static void bucket_del(struct cap *c) {
+	for (struct cap **pp = bucket_of(c->m.lport); *pp; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			return;
+		}
+}
+
+/* Lock held: every live capture in that bucket that matches gets the packet. */
+static void deliver(struct cap *b, const struct pkt *pk, const uint32_t rec[4], const uint8_t *data) {
+	for (struct cap *c = b; c; c = c->hnext) {
+		int dir = match_dir(&c->m, pk);
+		if (!dir) continue;
+		cap_append(c, rec, data);
+		track_end(c, dir, pk->tcp_flags);
+	}
+}
+
+/* Lock held. */
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data) {
 	(void)arg;
 	struct pkt pk;
 	if (!parse_packet(data, h->caplen, &pk)) return;
 	uint32_t rec[4];
 	rec_header(rec, h);
-	bool claimed = false;
-	for (struct cap *c = caps; c; c = c->next) {
-		if (c->done) continue;
-		int dir = match_dir(&c->m, &pk);
-		if (!dir) continue;
-		cap_append(c, rec, data);
-		track_end(c, dir, pk.tcp_flags);
-		claimed = true;
-	}
-	if (!claimed && !exiting) backlog_add(rec, data);
+	struct cap **bs = bucket_of(pk.sport), **bd = bucket_of(pk.dport);
+	deliver(*bs, &pk, rec, data);
+	if (bd != bs) deliver(*bd, &pk, rec, data);
+	if (!exiting) backlog_add(rec, data); /* for captures that start later */
 }
 
 /* Lock held. */
@@ -385,6 +435,7 @@ static void finish(struct cap *c) {
 	slog(LOG_DEBUG, "capture of socket %d ends: %s", c->s->id,
 	     handle_dead ? "the program closed the capture's fd" : c->over ? "TCP connection over" : "grace period over");
 	c->done = true;
+	bucket_del(c);
 	nlive--;
 }
 
@@ -468,6 +519,35 @@ static void warn_failure(int rc, pcap_t *p) {
 		     pcap_statustostr(rc));
 }
 
+/* The kernel filter, set once before the first read: IPv4/IPv6 TCP and
+ * UDP, headers only, and not the outgoing copy of a loopback packet (the
+ * incoming copy is the one libpcap keeps; dropping it here rather than in
+ * libpcap halves the ring's load from local traffic). Written by hand
+ * rather than compiled by libpcap because libpcap's "any" header has no
+ * interface index to filter on. On a cooked packet socket the program sees
+ * the packet from its network header; the rest comes from ancillary loads. */
+static bool attach_filter(int fd) {
+	uint32_t lo = if_nametoindex("lo"); /* 0: none, then nothing matches it */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo, 9, 0), /* -> drop */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 2),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9), /* IPv4 protocol */
+		BPF_STMT(BPF_JMP | BPF_JA, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 4), /* -> drop */
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6), /* IPv6 next header */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, CAPTURE_SNAPLEN - SLL_HDR), /* bytes from the network header */
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+	return REAL(setsockopt)(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) == 0;
+}
+
 static pcap_t *open_handle(void) {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create("any", err);
@@ -485,18 +565,15 @@ static pcap_t *open_handle(void) {
 		pcap_close(p);
 		return NULL;
 	}
-	struct bpf_program prog;
 	int fd = pcap_get_selectable_fd(p);
-	if (fd < 0 || pcap_datalink(p) != DLT_LINUX_SLL || pcap_setnonblock(p, 1, err) < 0 ||
-	    pcap_compile(p, &prog, CAPTURE_FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (fd < 0 || pcap_datalink(p) != DLT_LINUX_SLL || pcap_setnonblock(p, 1, err) < 0) {
 		warn_failure(PCAP_ERROR, p);
 		pcap_close(p);
 		return NULL;
 	}
-	rc = pcap_setfilter(p, &prog);
-	pcap_freecode(&prog);
-	if (rc < 0) {
-		warn_failure(PCAP_ERROR, p);
+	if (!attach_filter(fd)) {
+		slog(LOG_WARN, "packet capture (-c): cannot set its kernel filter (%s): tracing continues without "
+			       ".pcap files", strerror(errno));
 		pcap_close(p);
 		return NULL;
 	}
@@ -524,7 +601,7 @@ static bool ensure_handle(void) {
 		/* a handle without its thread stays open, unread: rare enough */
 		st = p && thread_started ? 1 : -1;
 		__atomic_store_n(&handle_state, st, __ATOMIC_RELEASE);
-		if (st > 0) slog(LOG_DEBUG, "packet capture (-c) on \"any\", kernel filter \"%s\"", CAPTURE_FILTER);
+		if (st > 0) slog(LOG_DEBUG, "packet capture (-c) on \"any\" (TCP and UDP)");
 	}
 	pthread_mutex_unlock(&open_mu);
 	return st > 0;
@@ -544,7 +621,11 @@ static void refine(struct cap *c, int fd) {
 	struct match m;
 	if (!socket_match(fd, c->s, &m) || !m.has_peer) return;
 	pthread_mutex_lock(&lock);
-	if (!c->done && !c->stop_at && !c->m.has_peer) c->m = m;
+	if (!c->done && !c->stop_at && !c->m.has_peer) {
+		bucket_del(c); /* the port stays, unless the socket was rebound */
+		c->m = m;
+		bucket_add(c);
+	}
 	pthread_mutex_unlock(&lock);
 	char what[128];
 	describe(&m, what, sizeof what);
@@ -570,6 +651,7 @@ static void *start(struct sock *s, int fd) {
 		backlog_claim(c); /* what came before: the handshake, a first datagram */
 		c->next = caps;
 		caps = c;
+		bucket_add(c);
 		nlive++;
 	}
 	pthread_mutex_unlock(&lock);
@@ -781,6 +863,7 @@ void capture_reset_after_fork(void) {
 	pthread_mutex_init(&open_mu, NULL);
 	pthread_cond_init(&idle, NULL);
 	caps = NULL;
+	memset(bucket, 0, sizeof bucket);
 	nlive = 0;
 	buffered = 0;
 	bl = NULL; /* the parent's copy, left alone */
