@@ -2,6 +2,8 @@
  * per process on "any", packets sorted to sockets by address and port. */
 #ifndef TCPSNITCH_CAPTURE_H
 #define TCPSNITCH_CAPTURE_H
+#include <sys/socket.h>
+
 #include "sock.h"
 /* After a successful connect/bind/accept (or connect EINPROGRESS): opens the
  * process's capture on first use; starts the socket's capture once its
