@@ -106,7 +106,7 @@ void record(struct sock *s, int fd, struct event *ev) {
 		take_deferred(ts);
 		ts->depth = 0;
 	}
-	if (UNLIKELY(opt.verbose)) verbose_print(fd, s, ev);
+	if (UNLIKELY(opt.verbose)) verbose_print(fd, ev);
 	if (UNLIKELY(due)) tcpinfo_sample(s, fd);
 	if (UNLIKELY(__atomic_load_n(&pending_slots, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX))
 		writer_wait_drain();

@@ -13,7 +13,7 @@ static int fmt_addr(char *p, size_t n, const struct ev_addr *a) {
 	return a->family == AF_INET6 ? snprintf(p, n, "[%s]:%u", ip, a->port) : snprintf(p, n, "%s:%u", ip, a->port);
 }
 
-void verbose_print(int fd, const struct sock *s, const struct event *ev) {
+void verbose_print(int fd, const struct event *ev) {
 	int saved = errno;
 	char args[160] = "", line[300], buf[24];
 	switch (ev->type) {
@@ -34,6 +34,12 @@ void verbose_print(int fd, const struct sock *s, const struct event *ev) {
 	case EV_SENDMSG: case EV_RECVMSG: case EV_WRITEV: case EV_READV:
 		snprintf(args, sizeof args, "%llu", (unsigned long long)ev->d.msg.bytes);
 		break;
+	case EV_GETSOCKOPT: case EV_SETSOCKOPT: {
+		char b2[24];
+		snprintf(args, sizeof args, "%s, %s", sockopt_level_name(ev->d.sockopt.level, buf, sizeof buf),
+			 sockopt_name(ev->d.sockopt.level, ev->d.sockopt.optname, b2, sizeof b2));
+		break;
+	}
 	case EV_SOCKET: case EV_FORKED_SOCKET: case EV_GHOST_SOCKET: {
 		char b2[24];
 		snprintf(args, sizeof args, "%s, %s", domain_name(ev->d.sock.domain, buf, sizeof buf),
@@ -51,7 +57,7 @@ void verbose_print(int fd, const struct sock *s, const struct event *ev) {
 			     fd, args[0] ? ", " : "", args, (long long)ev->ret);
 	if (n > (int)sizeof line - 40) n = (int)sizeof line - 40;
 	if (ev->err) n += snprintf(line + n, sizeof line - (size_t)n, " %s", errno_name(ev->err, buf, sizeof buf));
-	n += snprintf(line + n, sizeof line - (size_t)n, "  [#%d]\n", s->id);
+	line[n++] = '\n';
 	(void)!REAL(write)(2, line, (size_t)n);
 	errno = saved;
 }

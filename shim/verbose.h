@@ -2,5 +2,5 @@
 #ifndef TCPSNITCH_VERBOSE_H
 #define TCPSNITCH_VERBOSE_H
 #include "sock.h"
-void verbose_print(int fd, const struct sock *s, const struct event *ev);
+void verbose_print(int fd, const struct event *ev);
 #endif
