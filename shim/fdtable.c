@@ -7,11 +7,12 @@
 
 #include "record.h"
 
-#define BLOCK_BITS 10
+#define BLOCK_BITS FDT_BLOCK_BITS
 #define BLOCK_SIZE (1u << BLOCK_BITS)
-#define NBLOCKS 4096u
+#define NBLOCKS FDT_NBLOCKS
 
-static uintptr_t *blocks[NBLOCKS];
+uintptr_t *tcpsnitch_fd_blocks[NBLOCKS];
+#define blocks tcpsnitch_fd_blocks
 
 static uintptr_t *slot(int fd, bool create) {
 	if (fd < 0) return NULL;
@@ -34,10 +35,6 @@ static uintptr_t *slot(int fd, bool create) {
 	return &blk[(unsigned)fd & (BLOCK_SIZE - 1)];
 }
 
-uintptr_t fdt_peek(int fd) {
-	uintptr_t *p = slot(fd, false);
-	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : FD_UNKNOWN;
-}
 
 /* In a fork child, an fd first refers to the parent's record, tagged with
  * bit 0 (records are aligned), until the child's own record, starting with
@@ -91,9 +88,7 @@ void fdt_adopt_all(void) {
 	}
 }
 
-struct sock *fdt_get(int fd) {
-	uintptr_t v = fdt_peek(fd);
-	if (LIKELY(v > FD_CLOSING && !(v & 1))) return (struct sock *)v;
+struct sock *fdt_get_slow(int fd, uintptr_t v) {
 	if (INHERITED(v)) return adopt_inherited(fd, v);
 	if (v != FD_UNKNOWN || fd < 0) return NULL;
 

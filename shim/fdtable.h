@@ -11,18 +11,36 @@
 #define FD_IGNORED ((uintptr_t)1)   /* not an internet socket */
 #define FD_CLOSING ((uintptr_t)2)   /* being closed by another thread */
 
+#define FDT_BLOCK_BITS 10
+#define FDT_NBLOCKS 4096u
+extern uintptr_t *tcpsnitch_fd_blocks[FDT_NBLOCKS];
+
+/* Only the cached value, never a system call (hooks that must not classify). */
+static inline uintptr_t fdt_peek(int fd) {
+	if (UNLIKELY(fd < 0 || ((unsigned)fd >> FDT_BLOCK_BITS) >= FDT_NBLOCKS)) return FD_UNKNOWN;
+	uintptr_t *blk = __atomic_load_n(&tcpsnitch_fd_blocks[(unsigned)fd >> FDT_BLOCK_BITS], __ATOMIC_ACQUIRE);
+	if (UNLIKELY(!blk)) return FD_UNKNOWN;
+	return __atomic_load_n(&blk[(unsigned)fd & ((1u << FDT_BLOCK_BITS) - 1)], __ATOMIC_ACQUIRE);
+}
+
+struct sock *fdt_get_slow(int fd, uintptr_t v);
+
 /* The socket behind fd, classifying an unknown fd the first time it is used
  * (a socket first seen this way gets a ghost_socket event). NULL if fd is
- * not a traced socket. */
-struct sock *fdt_get(int fd);
+ * not a traced socket. Inline: every read() and write() of the program
+ * comes here. */
+static inline struct sock *fdt_get(int fd) {
+	uintptr_t v = fdt_peek(fd);
+	if (LIKELY(v > FD_CLOSING && !(v & 1))) return (struct sock *)v;
+	if (LIKELY(v == FD_IGNORED)) return NULL;
+	return fdt_get_slow(fd, v);
+}
 /* Fork child: every socket fd becomes "inherited" (still the parent's
  * record), then each gets the child's own record, starting with a
  * forked_socket event, in fd order. */
 void fdt_mark_inherited(void);
 void fdt_adopt_all(void);
 bool fdt_is_inherited(uintptr_t v);
-/* Only the cached value, never a system call (hooks that must not classify). */
-uintptr_t fdt_peek(int fd);
 void fdt_set(int fd, struct sock *s); /* new socket or copy on fd */
 void fdt_ignore(int fd);              /* fd known not to be traced */
 /* Takes the socket off fd before the real close, so a new socket that

@@ -13,10 +13,12 @@
 #include "real.h"
 #include "record.h"
 
-static void record_io(int type, int fd, ssize_t ret, int err, size_t bytes, int flags,
-		      const struct sockaddr *addr, socklen_t addrlen) {
-	struct sock *s = traced(fd);
-	if (LIKELY(!s)) return;
+/* Called right after the real call, with its errno still in place: for an
+ * fd that is not a traced socket, errno is not even read (traced() keeps
+ * it). */
+static void record_io_on(struct sock *s, int type, int fd, ssize_t ret, size_t bytes, int flags,
+			 const struct sockaddr *addr, socklen_t addrlen) {
+	int err = errno;
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.io.bytes = bytes;
@@ -24,78 +26,67 @@ static void record_io(int type, int fd, ssize_t ret, int err, size_t bytes, int 
 	addr_from_sockaddr(&ev.d.io.addr, addr, addrlen);
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDTO && ret >= 0) capture_after_send(s, fd);
+	errno = err;
+}
+
+static inline __attribute__((always_inline)) void record_io(int type, int fd, ssize_t ret, size_t bytes, int flags,
+							    const struct sockaddr *addr, socklen_t addrlen) {
+	struct sock *s = traced(fd);
+	if (UNLIKELY(s != NULL)) record_io_on(s, type, fd, ret, bytes, flags, addr, addrlen);
 }
 
 EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags) {
 	ssize_t ret = REAL(send)(fd, buf, len, flags);
-	int err = errno;
-	record_io(EV_SEND, fd, ret, err, len, flags, NULL, 0);
-	errno = err;
+	record_io(EV_SEND, fd, ret, len, flags, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags) {
 	ssize_t ret = REAL(recv)(fd, buf, len, flags);
-	int err = errno;
-	record_io(EV_RECV, fd, ret, err, len, flags, NULL, 0);
-	errno = err;
+	record_io(EV_RECV, fd, ret, len, flags, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags) {
 	ssize_t ret = REAL(__recv_chk)(fd, buf, len, buflen, flags);
-	int err = errno;
-	record_io(EV_RECV, fd, ret, err, len, flags, NULL, 0);
-	errno = err;
+	record_io(EV_RECV, fd, ret, len, flags, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen) {
 	ssize_t ret = REAL(sendto)(fd, buf, len, flags, addr, alen);
-	int err = errno;
-	record_io(EV_SENDTO, fd, ret, err, len, flags, addr, alen);
-	errno = err;
+	record_io(EV_SENDTO, fd, ret, len, flags, addr, alen);
 	return ret;
 }
 
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen) {
 	ssize_t ret = REAL(recvfrom)(fd, buf, len, flags, addr, alen);
-	int err = errno;
-	record_io(EV_RECVFROM, fd, ret, err, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
-	errno = err;
+	record_io(EV_RECVFROM, fd, ret, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
 	return ret;
 }
 
 EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, struct sockaddr *addr,
 			      socklen_t *alen) {
 	ssize_t ret = REAL(__recvfrom_chk)(fd, buf, len, buflen, flags, addr, alen);
-	int err = errno;
-	record_io(EV_RECVFROM, fd, ret, err, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
-	errno = err;
+	record_io(EV_RECVFROM, fd, ret, len, flags, ret >= 0 ? addr : NULL, ret >= 0 && alen ? *alen : 0);
 	return ret;
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t len) {
 	ssize_t ret = REAL(write)(fd, buf, len);
-	int err = errno;
-	record_io(EV_WRITE, fd, ret, err, len, 0, NULL, 0);
-	errno = err;
+	record_io(EV_WRITE, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t read(int fd, void *buf, size_t len) {
 	ssize_t ret = REAL(read)(fd, buf, len);
-	int err = errno;
-	record_io(EV_READ, fd, ret, err, len, 0, NULL, 0);
-	errno = err;
+	record_io(EV_READ, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
 	ssize_t ret = REAL(__read_chk)(fd, buf, len, buflen);
-	int err = errno;
-	record_io(EV_READ, fd, ret, err, len, 0, NULL, 0);
-	errno = err;
+	record_io(EV_READ, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
 
@@ -245,16 +236,12 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
 /* sendfile writes to out_fd: that is the socket side. */
 EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
 	ssize_t ret = REAL(sendfile)(out_fd, in_fd, offset, count);
-	int err = errno;
-	record_io(EV_SENDFILE, out_fd, ret, err, count, 0, NULL, 0);
-	errno = err;
+	record_io(EV_SENDFILE, out_fd, ret, count, 0, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count) {
 	ssize_t ret = REAL(sendfile64)(out_fd, in_fd, offset, count);
-	int err = errno;
-	record_io(EV_SENDFILE, out_fd, ret, err, count, 0, NULL, 0);
-	errno = err;
+	record_io(EV_SENDFILE, out_fd, ret, count, 0, NULL, 0);
 	return ret;
 }

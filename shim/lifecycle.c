@@ -16,8 +16,8 @@
 
 extern char **environ;
 
-enum { ST_NEW, ST_READY, ST_DISABLED };
-static int state = ST_NEW;
+int tcpsnitch_state = ST_NEW;
+#define state tcpsnitch_state
 static bool exiting;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -64,10 +64,7 @@ static void init(void) {
 	errno = saved;
 }
 
-bool shim_ready(void) {
-	int st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
-	if (LIKELY(st == ST_READY)) return true;
-	if (st == ST_DISABLED) return false;
+bool shim_init_once(void) {
 	pthread_once(&once, init);
 	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
 }

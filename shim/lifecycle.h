@@ -3,9 +3,17 @@
 #define TCPSNITCH_LIFECYCLE_H
 #include "shim.h"
 
+enum shim_state { ST_NEW, ST_READY, ST_DISABLED };
+extern int tcpsnitch_state;
+bool shim_init_once(void);
+
 /* Initialises on first call (from a hook or our constructor); true when
  * this process is being traced. */
-bool shim_ready(void);
+static inline bool shim_ready(void) {
+	int st = __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE);
+	if (LIKELY(st == ST_READY)) return true;
+	return st == ST_DISABLED ? false : shim_init_once();
+}
 /* After the final flush at exit: later events are written at once. */
 bool shim_exiting(void);
 /* Everything recorded is written now: before exec, _exit, at exit. */

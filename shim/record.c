@@ -15,11 +15,6 @@
 
 long pending_slots;
 
-bool tracing_active(void) {
-	struct tstate *ts = tstate_get();
-	if (ts->in_shim) return false;
-	return shim_ready();
-}
 
 /* Adds bytes moved by this event to the -b counter; says whether a sample
  * is due. Called with s->lock held. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fdtable.h"
+#include "lifecycle.h"
 #include "tstate.h"
 
 static inline int64_t now_usec(void) {
@@ -36,7 +37,10 @@ void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_soc
 
 /* Whether hooks should trace at all in this thread right now: false inside
  * the shim's own code and when no trace directory is set. */
-bool tracing_active(void);
+static inline bool tracing_active(void) {
+	if (UNLIKELY(tstate_get()->in_shim)) return false;
+	return shim_ready();
+}
 
 /* The socket behind fd if the calling thread should record a call on it. */
 static inline struct sock *traced(int fd) {

@@ -3,9 +3,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static __thread struct tstate ts;
-
-struct tstate *tstate_get(void) { return &ts; }
+TSTATE_TLS struct tstate tcpsnitch_tstate;
+#define ts tcpsnitch_tstate
 
 pid_t tstate_tid(void) {
 	if (UNLIKELY(!ts.tid)) ts.tid = (pid_t)syscall(SYS_gettid);

@@ -20,7 +20,16 @@ struct tstate {
 	} deferred[DEFERRED_MAX];
 };
 
-struct tstate *tstate_get(void);
+/* Read on every hooked call: initial-exec TLS (the shim is loaded at
+ * start, never dlopen'ed) is a plain offset from the thread pointer. */
+#ifdef __ANDROID__
+#define TSTATE_TLS __thread
+#else
+#define TSTATE_TLS __thread __attribute__((tls_model("initial-exec")))
+#endif
+extern TSTATE_TLS struct tstate tcpsnitch_tstate;
+
+static inline struct tstate *tstate_get(void) { return &tcpsnitch_tstate; }
 pid_t tstate_tid(void);
 /* In a fork child: the calling thread has a new kernel id. */
 void tstate_reset_after_fork(void);
