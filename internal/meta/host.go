@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,7 +54,7 @@ func NetSysctl(root string) string {
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		data, err := os.ReadFile(path)
+		data, err := readSmall(path)
 		if err != nil {
 			return nil
 		}
@@ -63,4 +63,30 @@ func NetSysctl(root string) string {
 		return nil
 	})
 	return b.String()
+}
+
+// readSmall reads a /proc file with plain system calls: os.ReadFile would
+// also register each of the ~1000 files with Go's poller (two extra calls
+// each), which made this fact cost ~25 ms of every traced run.
+func readSmall(path string) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := syscall.Read(fd, buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return out, nil
+		}
+		out = append(out, buf[:n]...)
+	}
 }
