@@ -64,15 +64,20 @@ func Run(ctx context.Context, o Options, sig *Signals) (int, error) {
 	// Only matters when a stream is not a file and a daemonised grandchild
 	// keeps the pipe open: do not wait for it forever.
 	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
+	release, err := sig.startChild(func() (*os.Process, error) {
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return cmd.Process, nil
+	})
+	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return 0, &NotExecutableError{Name: o.Argv[0], Err: err}
 	}
-	release := sig.forwardTo(cmd.Process)
-	err := cmd.Wait()
+	err = cmd.Wait()
 	release()
 	if cmd.ProcessState == nil {
 		return 0, fmt.Errorf("waiting for %s: %w", o.Argv[0], err)

@@ -88,17 +88,26 @@ func (s *Signals) foregroundOnTerminal() bool {
 	return err == nil && pgrp == unix.Getpgrp()
 }
 
-// forwardTo sends signals to p until the returned release is called.
-func (s *Signals) forwardTo(p *os.Process) (release func()) {
+// startChild runs start with routing held, so a signal that arrives while
+// the program is being started waits and is forwarded to it, instead of
+// being taken for a cancel. Signals go to the child until release is called.
+func (s *Signals) startChild(start func() (*os.Process, error)) (release func(), err error) {
 	if s == nil {
-		return func() {}
+		_, err := start()
+		return func() {}, err
 	}
 	s.mu.Lock()
-	s.child = p
+	p, err := start()
+	if err == nil {
+		s.child = p
+	}
 	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	return func() {
 		s.mu.Lock()
 		s.child = nil
 		s.mu.Unlock()
-	}
+	}, nil
 }
