@@ -49,7 +49,10 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 	fdt_forget(fd);
 }
 
-static int traced_close(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
+/* Also the close of syscall(SYS_close, fd) (hooks_syscall.c). */
+int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
+
+int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
 	bool last = false;
 	struct sock *s = close_begin(fd, &last);
 	int ret = real_close(fd, tag);
@@ -66,7 +69,7 @@ static int plain_close(int fd, uint64_t tag) {
 
 EXPORT int close(int fd) {
 	if (!tracing_active()) return REAL(close)(fd);
-	return traced_close(fd, plain_close, 0);
+	return tcpsnitch_close_hook(fd, plain_close, 0);
 }
 
 #ifdef __ANDROID__
@@ -75,7 +78,7 @@ static int fdsan_close(int fd, uint64_t tag) { return REAL(android_fdsan_close_w
 
 EXPORT int android_fdsan_close_with_tag(int fd, uint64_t tag) {
 	if (!tracing_active()) return REAL(android_fdsan_close_with_tag)(fd, tag);
-	return traced_close(fd, fdsan_close, tag);
+	return tcpsnitch_close_hook(fd, fdsan_close, tag);
 }
 #endif
 

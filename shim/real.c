@@ -17,12 +17,16 @@ bool real_ready;
 /* Our own exported symbol of the same name: if dlsym(RTLD_NEXT) hands it back,
  * calling it would recurse forever. */
 static void die(const char *what, const char *name) {
-	/* No stdio and no logger here: nothing else is initialised yet. */
+	/* No stdio, no logger and not our own write(): that hook would wait for
+	 * the resolution under way here. */
+	ssize_t (*wr)(int, const void *, size_t) = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
 	static const char pre[] = "tcpsnitch: fatal: ";
-	(void)!write(2, pre, sizeof(pre) - 1);
-	(void)!write(2, what, strlen(what));
-	(void)!write(2, name, strlen(name));
-	(void)!write(2, "\n", 1);
+	if (wr) {
+		(void)!wr(2, pre, sizeof(pre) - 1);
+		(void)!wr(2, what, strlen(what));
+		(void)!wr(2, name, strlen(name));
+		(void)!wr(2, "\n", 1);
+	}
 	abort();
 }
 

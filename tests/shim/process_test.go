@@ -342,3 +342,20 @@ func TestCloseRange(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+func TestRawSyscallClose(t *testing.T) {
+	prog := build(t, "rawclose")
+	r := run(t, prog, nil)
+	if r.fact(t, "reused") != 1 {
+		t.Skip("the kernel did not reuse the fd number; the check needs it")
+	}
+	p := r.proc(t)
+	if len(p.Sockets) != 1 {
+		t.Fatalf("%d socket files, want 1", len(p.Sockets))
+	}
+	s := sock(t, p, 0)
+	if got := strings.Join(s.Types(), " "); got != "socket sendto close" {
+		t.Fatalf("events %q, want \"socket sendto close\" (the file's write must not be taken for the socket)", got)
+	}
+	expectCall(t, r, s, "close", 0, "")
+}

@@ -1,0 +1,27 @@
+/* Hook: libc's syscall(). Some libraries close fds with a raw
+ * syscall(SYS_close, fd) (libuv, hence Node.js, does, to avoid a
+ * cancellation point): without this hook those sockets would never get
+ * their close, and a file later opened on the same fd number would be
+ * taken for the dead socket. Other system calls pass straight through. */
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+#include "real.h"
+#include "record.h"
+
+int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
+
+static int raw_close(int fd, uint64_t tag) {
+	(void)tag;
+	return (int)REAL(syscall)(SYS_close, fd);
+}
+
+EXPORT long syscall(long number, ...) {
+	va_list ap;
+	va_start(ap, number);
+	long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
+	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
+	va_end(ap);
+	if (number == SYS_close && tracing_active()) return tcpsnitch_close_hook((int)a1, raw_close, 0);
+	return REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
+}
