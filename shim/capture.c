@@ -733,17 +733,6 @@ static bool lock_bounded(pthread_mutex_t *m) {
 	return false;
 }
 
-static bool write_all(int fd, const char *p, size_t n) {
-	while (n) {
-		ssize_t w = REAL(write)(fd, p, n);
-		if (w < 0 && errno == EINTR) continue;
-		if (w <= 0) return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 struct pending {
 	struct cap *c;
 	char *buf;

@@ -91,7 +91,7 @@ static const char *procdir_create(void) {
 
 /* ---- formatting and writing ---- */
 
-static bool write_all(int fd, const char *p, size_t n) {
+bool write_all(int fd, const char *p, size_t n) {
 	while (n) {
 		ssize_t w = REAL(write)(fd, p, n);
 		if (w < 0 && errno == EINTR) continue;

@@ -22,6 +22,8 @@ void writer_count_dropped(long n);
 /* Writes the summary line to logs.txt (at exit). */
 void writer_summary(void);
 void writer_reset_after_fork(void);
+/* write() until all n bytes are out, through EINTR and short writes. */
+bool write_all(int fd, const char *p, size_t n);
 /* <trace dir>/<app>_NNN, created on first use; NULL if it cannot be. */
 const char *procdir_get(void);
 
