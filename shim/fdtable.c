@@ -2,7 +2,6 @@
  * allocated on first use. fds past 4M (rare) are not traced. */
 #include "fdtable.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "record.h"
@@ -36,60 +35,37 @@ static uintptr_t *slot(int fd, bool create) {
 }
 
 
-/* In a fork child, an fd first refers to the parent's record, tagged with
- * bit 0 (records are aligned), until the child's own record, starting with
- * a forked_socket event, replaces it: fds that share a record (dup) get
- * one shared child record. */
-#define INHERITED(v) ((v) > FD_CLOSING && ((v)&1))
-static pthread_mutex_t inherit_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct sock *adopt_inherited(int fd, uintptr_t v) {
-	struct sock *old = (struct sock *)(v & ~(uintptr_t)1);
-	pthread_mutex_lock(&inherit_lock);
-	struct sock *s = old->forked_to;
-	bool fresh = !s;
-	if (fresh) {
-		s = sock_new(&old->info);
-		old->forked_to = s;
-	}
-	pthread_mutex_unlock(&inherit_lock);
-	if (!s) return NULL;
-	uintptr_t *p = slot(fd, false);
-	if (!p || !__atomic_compare_exchange_n(p, &v, (uintptr_t)s, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return v > FD_CLOSING && !(v & 1) ? (struct sock *)v : NULL; /* another thread won */
-	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
-	if (fresh) record_sockinfo_event(s, EV_FORKED_SOCKET, fd, &old->info);
-	return s;
-}
-
-void fdt_mark_inherited(void) {
-	pthread_mutex_init(&inherit_lock, NULL);
+/* In a fork child (one thread, fresh locks): each fd that referred to one
+ * of the parent's records gets the child's own, starting with a
+ * forked_socket event, in fd order; fds that shared a record (dup) share
+ * the new one. */
+void fdt_fork_child(void) {
+	/* forked_to may hold what our parent made in its own fork child. */
+	for (unsigned b = 0; b < NBLOCKS; b++)
+		for (unsigned i = 0; blocks[b] && i < BLOCK_SIZE; i++)
+			if (blocks[b][i] > FD_CLOSING) ((struct sock *)blocks[b][i])->forked_to = NULL;
 	for (unsigned b = 0; b < NBLOCKS; b++) {
-		uintptr_t *blk = blocks[b];
-		if (!blk) continue;
-		for (unsigned i = 0; i < BLOCK_SIZE; i++) {
-			uintptr_t v = blk[i];
+		for (unsigned i = 0; blocks[b] && i < BLOCK_SIZE; i++) {
+			uintptr_t v = blocks[b][i];
 			if (v <= FD_CLOSING) continue;
-			struct sock *old = (struct sock *)(v & ~(uintptr_t)1);
-			old->forked_to = NULL; /* may be set by our parent's own adoption */
-			blk[i] = (uintptr_t)old | 1;
+			struct sock *old = (struct sock *)v, *s = old->forked_to;
+			int fd = (int)((b << BLOCK_BITS) | i);
+			if (!s) {
+				s = sock_new(&old->info);
+				if (!s) {
+					blocks[b][i] = FD_IGNORED;
+					continue;
+				}
+				old->forked_to = s;
+				record_sockinfo_event(s, EV_FORKED_SOCKET, fd, &old->info);
+			}
+			s->refs++;
+			blocks[b][i] = (uintptr_t)s;
 		}
 	}
 }
 
-bool fdt_is_inherited(uintptr_t v) { return INHERITED(v); }
-
-void fdt_adopt_all(void) {
-	for (unsigned b = 0; b < NBLOCKS; b++) {
-		uintptr_t *blk = blocks[b];
-		if (!blk) continue;
-		for (unsigned i = 0; i < BLOCK_SIZE; i++)
-			if (INHERITED(blk[i])) adopt_inherited((int)((b << BLOCK_BITS) | i), blk[i]);
-	}
-}
-
 struct sock *fdt_get_slow(int fd, uintptr_t v) {
-	if (INHERITED(v)) return adopt_inherited(fd, v);
 	if (v != FD_UNKNOWN || fd < 0) return NULL;
 
 	/* First use of this fd: one classification, then cached. */
@@ -157,7 +133,7 @@ void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int, struct sock *, v
 			unsigned fd = (b << BLOCK_BITS) | i;
 			if (fd < lo || fd > hi) continue;
 			uintptr_t v = __atomic_load_n(&blk[i], __ATOMIC_ACQUIRE);
-			if (v > FD_CLOSING) fn((int)fd, (struct sock *)(v & ~(uintptr_t)1), arg);
+			if (v > FD_CLOSING) fn((int)fd, (struct sock *)v, arg);
 		}
 	}
 }

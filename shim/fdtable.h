@@ -31,16 +31,13 @@ struct sock *fdt_get_slow(int fd, uintptr_t v);
  * comes here. */
 static inline struct sock *fdt_get(int fd) {
 	uintptr_t v = fdt_peek(fd);
-	if (LIKELY(v > FD_CLOSING && !(v & 1))) return (struct sock *)v;
+	if (LIKELY(v > FD_CLOSING)) return (struct sock *)v;
 	if (LIKELY(v == FD_IGNORED)) return NULL;
 	return fdt_get_slow(fd, v);
 }
-/* Fork child: every socket fd becomes "inherited" (still the parent's
- * record), then each gets the child's own record, starting with a
- * forked_socket event, in fd order. */
-void fdt_mark_inherited(void);
-void fdt_adopt_all(void);
-bool fdt_is_inherited(uintptr_t v);
+/* Fork child: each socket fd gets the child's own record, starting with a
+ * forked_socket event; fds that shared a record share the new one. */
+void fdt_fork_child(void);
 void fdt_set(int fd, struct sock *s); /* new socket or copy on fd */
 void fdt_ignore(int fd);              /* fd known not to be traced */
 /* Takes the socket off fd before the real close, so a new socket that
@@ -50,8 +47,7 @@ uintptr_t fdt_take(int fd);
 void fdt_forget(int fd);
 /* After close_range/closefrom: every fd in [lo, hi] is unknown again. */
 void fdt_forget_range(unsigned lo, unsigned hi);
-/* Calls fn for every fd that refers to a socket (close_range); for an
- * inherited fd, s is the parent's record. */
+/* Calls fn for every fd that refers to a socket (close_range). */
 void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int fd, struct sock *, void *), void *arg);
 
 #endif

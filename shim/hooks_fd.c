@@ -19,10 +19,8 @@
  * *last says whether this was its last fd. */
 static struct sock *close_begin(int fd, bool *last) {
 	/* An fd never used since we know it may be an internet socket we did
-	 * not see created: classify it so its close is not lost (and a fork
-	 * child's inherited socket gets its own record first). */
-	uintptr_t cur = fdt_peek(fd);
-	if (cur == FD_UNKNOWN || fdt_is_inherited(cur)) fdt_get(fd);
+	 * not see created: classify it so its close is not lost. */
+	if (fdt_peek(fd) == FD_UNKNOWN) fdt_get(fd);
 	uintptr_t v = fdt_take(fd);
 	if (v <= FD_CLOSING) return NULL;
 	struct sock *s = (struct sock *)v;

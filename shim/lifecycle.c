@@ -43,8 +43,7 @@ static void atfork_child(void) {
 	socks_reset_after_fork();
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
-	fdt_mark_inherited();
-	fdt_adopt_all();
+	fdt_fork_child();
 }
 
 static void init(void) {
