@@ -18,7 +18,8 @@ extern char **environ;
 
 int tcpsnitch_state = ST_NEW;
 #define state tcpsnitch_state
-static bool exiting;
+bool tcpsnitch_exiting;
+#define exiting tcpsnitch_exiting
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /* LD_PRELOAD and TCPSNITCH_* as they were at start, to hand on across exec. */
@@ -67,8 +68,6 @@ bool shim_init_once(void) {
 	pthread_once(&once, init);
 	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
 }
-
-bool shim_exiting(void) { return exiting; }
 
 void shim_flush_before_leaving(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;

@@ -15,7 +15,8 @@ static inline bool shim_ready(void) {
 	return st == ST_DISABLED ? false : shim_init_once();
 }
 /* After the final flush at exit: later events are written at once. */
-bool shim_exiting(void);
+extern bool tcpsnitch_exiting;
+static inline bool shim_exiting(void) { return __atomic_load_n(&tcpsnitch_exiting, __ATOMIC_RELAXED); }
 /* Everything recorded is written now: before exec, _exit, at exit. */
 void shim_flush_before_leaving(void);
 /* For exec*: envp with our LD_PRELOAD and options added where the program
