@@ -722,17 +722,6 @@ void capture_stop(struct sock *s) {
 	ts->in_shim = was;
 }
 
-/* Takes m, retrying for up to ~50 ms: callers may run where the holder is
- * frozen (a signal handler that interrupted it, a fatal signal). */
-static bool lock_bounded(pthread_mutex_t *m) {
-	for (int i = 0; i < 50; i++) {
-		if (pthread_mutex_trylock(m) == 0) return true;
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-	}
-	return false;
-}
-
 struct pending {
 	struct cap *c;
 	char *buf;
@@ -769,8 +758,8 @@ void capture_flush_all(void) {
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
-	if (!lock_bounded(&flush_mu)) goto out;
-	if (!lock_bounded(&lock)) {
+	if (!lock_bounded(&flush_mu, 50)) goto out;
+	if (!lock_bounded(&lock, 50)) {
 		pthread_mutex_unlock(&flush_mu);
 		goto out;
 	}
@@ -818,7 +807,7 @@ void capture_stop_all(void) {
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
-	if (lock_bounded(&lock)) {
+	if (lock_bounded(&lock, 50)) {
 		exiting = true;
 		int64_t soon = now_usec() + CAPTURE_EXIT_GRACE_USEC;
 		for (struct cap *c = caps; c; c = c->next)

@@ -91,6 +91,15 @@ static const char *procdir_create(void) {
 
 /* ---- formatting and writing ---- */
 
+bool lock_bounded(pthread_mutex_t *m, int max_ms) {
+	for (int i = 0; i < max_ms; i++) {
+		if (pthread_mutex_trylock(m) == 0) return true;
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
 bool write_all(int fd, const char *p, size_t n) {
 	while (n) {
 		ssize_t w = REAL(write)(fd, p, n);
@@ -117,15 +126,8 @@ static void write_sock_file(struct sock *s, struct outbuf *o) {
  * the lock's holder is frozen in the handler, reads what is committed. */
 static struct chunk *take_chunks(struct sock *s, bool final) {
 	bool locked = true;
-	if (final) {
-		locked = false;
-		for (int i = 0; i < 100 && !locked; i++) {
-			if (pthread_mutex_trylock(&s->lock) == 0) locked = true;
-			else usleep(1000);
-		}
-	} else {
-		pthread_mutex_lock(&s->lock);
-	}
+	if (final) locked = lock_bounded(&s->lock, 100);
+	else pthread_mutex_lock(&s->lock);
 	struct chunk *c = s->head;
 	s->head = s->tail = NULL;
 	if (locked) pthread_mutex_unlock(&s->lock);

@@ -4,6 +4,8 @@
 #ifndef TCPSNITCH_WRITER_H
 #define TCPSNITCH_WRITER_H
 
+#include <pthread.h>
+
 #include "shim.h"
 
 void writer_ensure_started(void);
@@ -22,6 +24,9 @@ void writer_count_dropped(long n);
 /* Writes the summary line to logs.txt (at exit). */
 void writer_summary(void);
 void writer_reset_after_fork(void);
+/* Takes m, retrying for up to max_ms: for callers that may run while the
+ * holder is frozen (a signal handler that interrupted it, a fatal signal). */
+bool lock_bounded(pthread_mutex_t *m, int max_ms);
 /* write() until all n bytes are out, through EINTR and short writes. */
 bool write_all(int fd, const char *p, size_t n);
 /* <trace dir>/<app>_NNN, created on first use; NULL if it cannot be. */
