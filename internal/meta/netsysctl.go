@@ -1,0 +1,124 @@
+package meta
+
+import (
+	"encoding/binary"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetSysctl renders every readable file under root (normally /proc/sys/net)
+// as `sysctl net` does: "net.ipv4.tcp_sack = 1", one per line, in lexical
+// order. It reads the files itself instead of running sysctl, which is not
+// always installed. Unreadable entries are skipped: this fact is best effort.
+//
+// It runs before every traced program and reads ~1 100 files, so it keeps
+// to three system calls per file: openat relative to the open directory (no
+// path walk through /proc/sys each time), one read, close. A sysctl's value
+// comes whole from the first read when the buffer is larger than it (the
+// kernel formats it at once; a second read of an integer sysctl even
+// returns nothing), so a read shorter than the buffer is the whole value.
+func NetSysctl(root string) string {
+	var b strings.Builder
+	dir, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(dir)
+	w := sysctlWalk{out: &b, value: make([]byte, 4096), dirents: make([]byte, 8192)}
+	w.dir(dir, filepath.Base(root))
+	return b.String()
+}
+
+type sysctlWalk struct {
+	out            *strings.Builder
+	value, dirents []byte
+}
+
+// dir prints the files of the open directory fd, whose sysctl name is key,
+// then recurses into its subdirectories, all in lexical order.
+func (w *sysctlWalk) dir(fd int, key string) {
+	for _, e := range w.list(fd) {
+		name := key + "." + e.name
+		if e.isDir {
+			sub, err := unix.Openat(fd, e.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+			if err == nil {
+				w.dir(sub, name)
+				unix.Close(sub)
+			}
+			continue
+		}
+		if v, ok := w.read(fd, e.name); ok {
+			w.out.WriteString(name + " = " + strings.TrimRight(v, "\n") + "\n")
+		}
+	}
+}
+
+type sysctlEntry struct {
+	name  string
+	isDir bool
+}
+
+// list returns the entries of the open directory fd, sorted by name.
+func (w *sysctlWalk) list(fd int) []sysctlEntry {
+	var entries []sysctlEntry
+	for {
+		n, err := unix.Getdents(fd, w.dirents)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break
+		}
+		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+		for buf := w.dirents[:n]; len(buf) >= 19; {
+			reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+			if reclen < 19 || reclen > len(buf) {
+				break
+			}
+			typ, name := buf[18], buf[19:reclen]
+			if i := strings.IndexByte(string(name), 0); i >= 0 {
+				name = name[:i]
+			}
+			buf = buf[reclen:]
+			s := string(name)
+			if s == "." || s == ".." {
+				continue
+			}
+			if typ == unix.DT_UNKNOWN {
+				var st unix.Stat_t
+				if unix.Fstatat(fd, s, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+					typ = unix.DT_DIR
+				}
+			}
+			entries = append(entries, sysctlEntry{s, typ == unix.DT_DIR})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	return entries
+}
+
+// read returns the content of the file name in the open directory fd.
+func (w *sysctlWalk) read(dir int, name string) (string, bool) {
+	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return "", false
+	}
+	defer unix.Close(fd)
+	var out []byte
+	for {
+		n, err := unix.Read(fd, w.value)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", false
+		}
+		out = append(out, w.value[:n]...)
+		if n < len(w.value) { // short read: the whole value (see NetSysctl)
+			return string(out), true
+		}
+	}
+}
