@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -29,15 +30,15 @@ bool event_moves_bytes(int type) {
 static void addr_json(struct jw *w, const char *key, const struct ev_addr *a) {
 	char buf[16], ip[INET6_ADDRSTRLEN] = "";
 	jw_obj_begin(w, key);
-	jw_str(w, "sa_family", domain_name(a->family, buf, sizeof buf));
+	jw_name(w, "sa_family", domain_name(a->family, buf, sizeof buf));
 	if (a->family == AF_INET || a->family == AF_INET6) {
 		inet_ntop(a->family, a->ip, ip, sizeof ip);
-		jw_str(w, "ip", ip);
+		jw_name(w, "ip", ip);
 		char *p = buf + sizeof buf;
 		unsigned port = a->port;
 		*--p = 0;
 		do *--p = (char)('0' + port % 10); while (port /= 10);
-		jw_str(w, "port", p); /* a string, as in the original */
+		jw_name(w, "port", p); /* a string, as in the original */
 	}
 	jw_obj_end(w);
 }
@@ -45,8 +46,8 @@ static void addr_json(struct jw *w, const char *key, const struct ev_addr *a) {
 static void sockinfo_json(struct jw *w, const struct ev_sockinfo *s) {
 	char buf[16];
 	jw_obj_begin(w, "sock_info");
-	jw_str(w, "domain", domain_name(s->domain, buf, sizeof buf));
-	jw_str(w, "type", socktype_name(s->type, buf, sizeof buf));
+	jw_name(w, "domain", domain_name(s->domain, buf, sizeof buf));
+	jw_name(w, "type", socktype_name(s->type, buf, sizeof buf));
 	jw_int(w, "protocol", s->protocol);
 	jw_bool(w, "SOCK_CLOEXEC", s->cloexec);
 	jw_bool(w, "SOCK_NONBLOCK", s->nonblock);
@@ -57,8 +58,7 @@ static bool is_send(int type) {
 	return type == EV_SEND || type == EV_SENDTO || type == EV_SENDMSG || type == EV_SENDMMSG;
 }
 
-static void flags_json(struct jw *w, int type, int f) {
-	jw_obj_begin(w, "flags");
+static void flags_fields(struct jw *w, int type, int f) {
 	if (is_send(type)) {
 		jw_bool(w, "MSG_CONFIRM", f & MSG_CONFIRM);
 		jw_bool(w, "MSG_DONTROUTE", f & MSG_DONTROUTE);
@@ -76,6 +76,44 @@ static void flags_json(struct jw *w, int type, int f) {
 		jw_bool(w, "MSG_TRUNC", f & MSG_TRUNC);
 		jw_bool(w, "MSG_WAITALL", f & MSG_WAITALL);
 	}
+}
+
+/* The flags object of a send/recv without flags, the most common event of
+ * all, rendered once by the code above ([0] for sends, [1] for receives). */
+static char no_flags[2][256];
+static size_t no_flags_len[2];
+static pthread_once_t no_flags_once = PTHREAD_ONCE_INIT;
+
+static void render_no_flags(void) {
+	for (int i = 0; i < 2; i++) {
+		struct outbuf o = {0};
+		struct jw w;
+		jw_init(&w, &o);
+		jw_obj_begin(&w, NULL);
+		flags_fields(&w, i == 0 ? EV_SEND : EV_RECV, 0);
+		jw_obj_end(&w);
+		if (o.p && o.len <= sizeof no_flags[i]) {
+			memcpy(no_flags[i], o.p, o.len);
+			no_flags_len[i] = o.len;
+		}
+		free(o.p);
+	}
+}
+
+static void flags_json(struct jw *w, int type, int f) {
+	if (f == 0) {
+		pthread_once(&no_flags_once, render_no_flags);
+		int i = is_send(type) ? 0 : 1;
+		size_t n = no_flags_len[i];
+		char *p = n ? jw_lead(w, "flags", n) : NULL;
+		if (p) {
+			memcpy(p, no_flags[i], n);
+			jw_done(w, p + n);
+			return;
+		}
+	}
+	jw_obj_begin(w, "flags");
+	flags_fields(w, type, f);
 	jw_obj_end(w);
 }
 
@@ -159,8 +197,8 @@ static void epoll_events_json(struct jw *w, const char *key, uint32_t e) {
 static void sockopt_json(struct jw *w, const struct event *ev) {
 	char buf[24];
 	int level = ev->d.sockopt.level, name = ev->d.sockopt.optname;
-	jw_str(w, "level", sockopt_level_name(level, buf, sizeof buf));
-	jw_str(w, "optname", sockopt_name(level, name, buf, sizeof buf));
+	jw_name(w, "level", sockopt_level_name(level, buf, sizeof buf));
+	jw_name(w, "optname", sockopt_name(level, name, buf, sizeof buf));
 	jw_int(w, "optlen", ev->d.sockopt.optlen);
 	if (!ev->d.sockopt.has_val) return;
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
@@ -196,7 +234,7 @@ static void fcntl_json(struct jw *w, const struct event *ev) {
 	char buf[24];
 	int cmd = ev->d.fcntl.cmd;
 	int64_t arg = ev->d.fcntl.arg;
-	jw_str(w, "cmd", fcntl_cmd_name(cmd, buf, sizeof buf));
+	jw_name(w, "cmd", fcntl_cmd_name(cmd, buf, sizeof buf));
 	switch (cmd) {
 	case F_DUPFD: case F_DUPFD_CLOEXEC:
 		jw_int(w, "minfd", arg);
@@ -292,7 +330,7 @@ static void details_json(struct jw *w, const struct event *ev) {
 		if (ev->type == EV_DUP3) jw_bool(w, "O_CLOEXEC", ev->d.dup.flags & O_CLOEXEC);
 		break;
 	case EV_IOCTL:
-		jw_str(w, "request", ioctl_name(ev->d.ioctl.request, buf, sizeof buf));
+		jw_name(w, "request", ioctl_name(ev->d.ioctl.request, buf, sizeof buf));
 		if (ev->d.ioctl.has_arg) jw_int(w, "arg", ev->d.ioctl.arg);
 		break;
 	case EV_POLL: case EV_PPOLL:
@@ -309,7 +347,7 @@ static void details_json(struct jw *w, const struct event *ev) {
 		fcntl_json(w, ev);
 		break;
 	case EV_EPOLL_CTL:
-		jw_str(w, "op", epoll_op_name(ev->d.epoll.op, buf, sizeof buf));
+		jw_name(w, "op", epoll_op_name(ev->d.epoll.op, buf, sizeof buf));
 		epoll_events_json(w, "requested_events", ev->d.epoll.events);
 		break;
 	case EV_EPOLL_WAIT: case EV_EPOLL_PWAIT:
@@ -333,11 +371,11 @@ void event_json_line(const struct event *ev, struct outbuf *o) {
 	char buf[24];
 	jw_init(&w, o);
 	jw_obj_begin(&w, NULL);
-	jw_str(&w, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
+	jw_name(&w, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
 	jw_int(&w, "timestamp_usec", ev->ts_usec);
 	jw_int(&w, "return_value", ev->ret);
 	jw_bool(&w, "success", ev->err == 0);
-	if (ev->err) jw_str(&w, "errno", errno_name(ev->err, buf, sizeof buf));
+	if (ev->err) jw_name(&w, "errno", errno_name(ev->err, buf, sizeof buf));
 	jw_int(&w, "thread_id", ev->tid);
 	jw_bool(&w, "fake_call", ev->fake);
 	details_json(&w, ev);
