@@ -78,16 +78,24 @@ static inline void jw_arr_begin(struct jw *w, const char *key) { jw_open(w, key,
 static inline void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
 static inline void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
 
+extern const char jw_digit_pairs[200]; /* "00" "01" … "99" */
+
 static inline void jw_int(struct jw *w, const char *key, int64_t v) {
 	char *p = jw_lead(w, key, 20);
 	if (!p) return;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	if (v < 0) *p++ = '-';
-	char digits[20];
-	int n = 0;
-	do digits[n++] = (char)('0' + u % 10); while (u /= 10);
-	while (n) *p++ = digits[--n];
-	jw_done(w, p);
+	int n = 1; /* digits of u; timestamps have 16, so two at a time */
+	for (uint64_t t = u; t >= 10; t /= 10) n++;
+	char *end = p + n;
+	while (u >= 100) {
+		end -= 2;
+		memcpy(end, jw_digit_pairs + (u % 100) * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10) memcpy(end - 2, jw_digit_pairs + u * 2, 2);
+	else end[-1] = (char)('0' + u);
+	jw_done(w, p + n);
 }
 
 static inline void jw_bool(struct jw *w, const char *key, bool v) {
