@@ -64,3 +64,14 @@ func TestNetSysctlFormat(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 }
+
+// A value longer than the first, small read is read again whole.
+func TestNetSysctlLongValue(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "net")
+	os.MkdirAll(filepath.Join(root, "core"), 0o755)
+	long := strings.Repeat("0123456789", 1000) // crosses both buffers
+	os.WriteFile(filepath.Join(root, "core", "long"), []byte(long+"\n"), 0o644)
+	if got, want := NetSysctl(root), "net.core.long = "+long+"\n"; got != want {
+		t.Fatalf("got %d bytes, want %d", len(got), len(want))
+	}
+}

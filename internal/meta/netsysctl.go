@@ -101,24 +101,43 @@ func (w *sysctlWalk) list(fd int) []sysctlEntry {
 }
 
 // read returns the content of the file name in the open directory fd.
+// Most values are a few bytes: a first read into a small buffer spares the
+// kernel zeroing a page for each of the ~1 100 files (it allocates and
+// clears as much as is asked for); a value that fills it is read again
+// from the start with the large buffer.
 func (w *sysctlWalk) read(dir int, name string) (string, bool) {
 	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return "", false
 	}
 	defer unix.Close(fd)
+	small := w.value[:256]
+	n, err := retryEINTR(func() (int, error) { return unix.Read(fd, small) })
+	if err != nil {
+		return "", false
+	}
+	if n < len(small) {
+		return string(small[:n]), true
+	}
 	var out []byte
-	for {
-		n, err := unix.Read(fd, w.value)
-		if err == unix.EINTR {
-			continue
-		}
+	for off := int64(0); ; {
+		n, err := retryEINTR(func() (int, error) { return unix.Pread(fd, w.value, off) })
 		if err != nil {
 			return "", false
 		}
 		out = append(out, w.value[:n]...)
+		off += int64(n)
 		if n < len(w.value) { // short read: the whole value (see NetSysctl)
 			return string(out), true
+		}
+	}
+}
+
+func retryEINTR(call func() (int, error)) (int, error) {
+	for {
+		n, err := call()
+		if err != unix.EINTR {
+			return n, err
 		}
 	}
 }
