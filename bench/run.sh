@@ -12,6 +12,7 @@
 #   BENCH_ONLY="udp bulk"  run only these workloads
 #   BENCH_TRACE_ROOT=/tmp  where traces are written (/dev/shm: tmpfs, which
 #                          leaves out ext4's cost of creating one file per socket)
+#   BENCH_DROP_CACHES=1    sync and drop the kernel's caches once at start (root)
 #   BENCH_TRACER=auto|cli|shim  how to run tcpsnitch (auto: the CLI if it
 #                          traces a probe program, else LD_PRELOAD of the shim)
 set -euo pipefail
@@ -109,9 +110,18 @@ tracer_cmd() {
 # --- one run -------------------------------------------------------------------
 # run_once MODE PIN WORKLOAD SIZE: appends "secs rss_kb calls events dropped"
 # to $WORK/<workload>.<mode>.<pin>. events/dropped are "-" outside tcpsnitch.
+# Each run traces into a new directory. Traces of a few files are deleted
+# after the run; those of thousands of files (one per socket) stay until the
+# end: on ext4 without a journal, files created where thousands were just
+# deleted cost up to 10x more (the allocator steps over recently deleted
+# inodes one by one), which would charge the benchmark's own cleanup to the
+# next run.
+RUN_SEQ=0
 run_once() {
-	local mode=$1 pin=$2 w=$3 size=$4 trace=$TRACES/trace prefix=()
-	rm -rf "$trace" "$WORK/rss" && mkdir "$trace"
+	local mode=$1 pin=$2 w=$3 size=$4 trace prefix=()
+	RUN_SEQ=$((RUN_SEQ + 1))
+	trace=$TRACES/run.$RUN_SEQ
+	rm -f "$WORK/rss" && mkdir "$trace"
 	[ "$pin" = pinned ] && prefix=(taskset -c 0)
 	case $mode in
 	tcpsnitch) read -ra t <<<"$(tracer_cmd "$trace")"; prefix+=("${t[@]}") ;;
@@ -146,7 +156,11 @@ run_once() {
 	fi
 	echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') $(cat "$WORK/rss") $calls $events $dropped" \
 		>>"$WORK/$w.$mode.$pin"
+	[ "$(find "$trace" -type f | head -101 | wc -l)" -gt 100 ] || rm -rf "$trace"
 }
+
+# fs_probe NAME: microseconds to create one small file in the trace root.
+fs_probe() { "$BIN/fsprobe" "$TRACES/fsprobe.$1" 2000 2>/dev/null || echo "?"; }
 
 command -v strace >/dev/null && MODES="$MODES strace"
 
@@ -162,6 +176,16 @@ runs_for() { # MODE PIN
 selected() { [ -z "${BENCH_ONLY:-}" ] || grep -qw "$1" <<<"$BENCH_ONLY"; }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine skews results
+# Start from a file system without recently deleted inodes in its caches:
+# the previous benchmark's cleanup (hundreds of thousands of trace files) would
+# otherwise make every file created here for the next minutes cost 10-25x
+# more on ext4 without a journal (see bench/README.md). Root only; written
+# back first, so nothing is lost. BENCH_DROP_CACHES=0 skips it.
+DROPPED="no"
+if [ "${BENCH_DROP_CACHES:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then
+	sync && echo 3 >/proc/sys/vm/drop_caches && DROPPED="yes"
+fi
+FS_START=$(fs_probe start)
 # Modes alternate inside each round so slow drift of the machine hits all.
 while read -r w full quick target; do
 	[ -n "$w" ] && selected "$w" || continue
@@ -227,6 +251,7 @@ events_vs_calls() {
 	echo
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "Creating a small file in the trace root ($(df --output=fstype "$TRACES" | tail -1 | tr -d ' ')) cost $FS_START µs at start, $(fs_probe end) µs at end (bench/fsprobe.c: open, write 300 B, close); caches dropped at start: $DROPPED."
 	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER, traces in ${BENCH_TRACE_ROOT:-/tmp}; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
 } >"$WORK/results.md"
 mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"

@@ -5,14 +5,14 @@
 
 BENCH_DIR := build/bench
 BENCH_WORKLOADS := pingpong bulk shortconn udp pingpong_mt churn_mt fileio
-BENCH_BINS := $(addprefix $(BENCH_DIR)/,$(BENCH_WORKLOADS) rsswrap)
+BENCH_BINS := $(addprefix $(BENCH_DIR)/,$(BENCH_WORKLOADS) rsswrap fsprobe)
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -pthread
 
 .PHONY: bench bench-quick bench-build bench-tracer
 
 bench-build: $(BENCH_BINS)
 
-$(BENCH_DIR)/rsswrap: bench/rsswrap.c
+$(BENCH_DIR)/rsswrap $(BENCH_DIR)/fsprobe: $(BENCH_DIR)/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
