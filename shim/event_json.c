@@ -27,12 +27,25 @@ bool event_moves_bytes(int type) {
 	}
 }
 
+/* Dotted quad, as inet_ntop writes it (which goes through sprintf). */
+static void ipv4_text(const uint8_t ip[4], char out[16]) {
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned b = ip[i];
+		if (b >= 100) *p++ = (char)('0' + b / 100);
+		if (b >= 10) *p++ = (char)('0' + b / 10 % 10);
+		*p++ = (char)('0' + b % 10);
+		*p++ = i < 3 ? '.' : 0;
+	}
+}
+
 static void addr_json(struct jw *w, const char *key, const struct ev_addr *a) {
 	char buf[16], ip[INET6_ADDRSTRLEN] = "";
 	jw_obj_begin(w, key);
 	jw_name(w, "sa_family", domain_name(a->family, buf, sizeof buf));
 	if (a->family == AF_INET || a->family == AF_INET6) {
-		inet_ntop(a->family, a->ip, ip, sizeof ip);
+		if (a->family == AF_INET) ipv4_text(a->ip, ip);
+		else inet_ntop(a->family, a->ip, ip, sizeof ip);
 		jw_name(w, "ip", ip);
 		char *p = buf + sizeof buf;
 		unsigned port = a->port;

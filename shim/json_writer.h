@@ -19,6 +19,10 @@
 
 #define JW_DEPTH 8
 
+/* Forced: the compiler would keep the bigger ones out of line, and then
+ * strlen(key) is no longer a constant. */
+#define JW_INLINE inline __attribute__((always_inline))
+
 struct jw {
 	struct outbuf *o;
 	int depth;
@@ -27,7 +31,7 @@ struct jw {
 
 void jw_quoted(struct jw *w, const char *s); /* "s", escaped */
 
-static inline void jw_init(struct jw *w, struct outbuf *o) {
+static JW_INLINE void jw_init(struct jw *w, struct outbuf *o) {
 	w->o = o;
 	w->depth = 0;
 	w->first[0] = true;
@@ -36,7 +40,7 @@ static inline void jw_init(struct jw *w, struct outbuf *o) {
 /* Separator, then `"key": ` if key is not NULL (inside an object), with
  * `extra` more bytes of room for the value. Returns where the value goes,
  * or NULL when memory ran out (the rest of the line is then left out). */
-static inline char *jw_lead(struct jw *w, const char *key, size_t extra) {
+static JW_INLINE char *jw_lead(struct jw *w, const char *key, size_t extra) {
 	size_t k = key ? strlen(key) : 0;
 	char *p = outbuf_room(w->o, k + 6 + extra);
 	if (!p) return NULL;
@@ -56,9 +60,9 @@ static inline char *jw_lead(struct jw *w, const char *key, size_t extra) {
 	return p;
 }
 
-static inline void jw_done(struct jw *w, const char *end) { w->o->len = (size_t)(end - w->o->p); }
+static JW_INLINE void jw_done(struct jw *w, const char *end) { w->o->len = (size_t)(end - w->o->p); }
 
-static inline void jw_open(struct jw *w, const char *key, char c) {
+static JW_INLINE void jw_open(struct jw *w, const char *key, char c) {
 	char *p = jw_lead(w, key, 1);
 	if (!p) return;
 	*p++ = c;
@@ -67,20 +71,20 @@ static inline void jw_open(struct jw *w, const char *key, char c) {
 	w->first[w->depth] = true;
 }
 
-static inline void jw_close(struct jw *w, char c) {
+static JW_INLINE void jw_close(struct jw *w, char c) {
 	if (w->depth > 0) w->depth--;
 	outbuf_add(w->o, &c, 1);
 }
 
 /* key NULL: the top object, or an element of an array. */
-static inline void jw_obj_begin(struct jw *w, const char *key) { jw_open(w, key, '{'); }
-static inline void jw_arr_begin(struct jw *w, const char *key) { jw_open(w, key, '['); }
-static inline void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
-static inline void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
+static JW_INLINE void jw_obj_begin(struct jw *w, const char *key) { jw_open(w, key, '{'); }
+static JW_INLINE void jw_arr_begin(struct jw *w, const char *key) { jw_open(w, key, '['); }
+static JW_INLINE void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
+static JW_INLINE void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
 
 extern const char jw_digit_pairs[200]; /* "00" "01" … "99" */
 
-static inline void jw_int(struct jw *w, const char *key, int64_t v) {
+static JW_INLINE void jw_int(struct jw *w, const char *key, int64_t v) {
 	char *p = jw_lead(w, key, 20);
 	if (!p) return;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -98,7 +102,7 @@ static inline void jw_int(struct jw *w, const char *key, int64_t v) {
 	jw_done(w, p + n);
 }
 
-static inline void jw_bool(struct jw *w, const char *key, bool v) {
+static JW_INLINE void jw_bool(struct jw *w, const char *key, bool v) {
 	char *p = jw_lead(w, key, 5);
 	if (!p) return;
 	if (v) memcpy(p, "true", 4), p += 4;
@@ -106,7 +110,7 @@ static inline void jw_bool(struct jw *w, const char *key, bool v) {
 	jw_done(w, p);
 }
 
-static inline void jw_null(struct jw *w, const char *key) {
+static JW_INLINE void jw_null(struct jw *w, const char *key) {
 	char *p = jw_lead(w, key, 4);
 	if (!p) return;
 	memcpy(p, "null", 4);
@@ -115,7 +119,7 @@ static inline void jw_null(struct jw *w, const char *key) {
 
 /* A string of the shim's own (event type, errno or constant name, address):
  * nothing in it needs escaping. */
-static inline void jw_name(struct jw *w, const char *key, const char *v) {
+static JW_INLINE void jw_name(struct jw *w, const char *key, const char *v) {
 	size_t n = strlen(v);
 	char *p = jw_lead(w, key, n + 2);
 	if (!p) return;
@@ -127,7 +131,7 @@ static inline void jw_name(struct jw *w, const char *key, const char *v) {
 }
 
 /* A string that may come from the program: escaped. */
-static inline void jw_str(struct jw *w, const char *key, const char *v) {
+static JW_INLINE void jw_str(struct jw *w, const char *key, const char *v) {
 	char *p = jw_lead(w, key, 0);
 	if (!p) return;
 	jw_done(w, p);

@@ -32,11 +32,8 @@ static bool tcpinfo_due(struct sock *s, const struct event *ev) {
 }
 
 static struct chunk *new_chunk(uint32_t cap) {
-	struct chunk *c = malloc(sizeof *c + cap * sizeof c->ev[0]);
+	struct chunk *c = chunk_alloc(cap);
 	if (!c) return NULL;
-	c->next = NULL;
-	c->n = 0;
-	c->cap = cap;
 	/* Past a quarter of the bound, wake the writer now rather than at its
 	 * next period: the buffers rarely come near the bound. */
 	if (__atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX / 4) writer_kick();
@@ -61,6 +58,7 @@ static bool append(struct sock *s, const struct event *ev) {
 	}
 	c->ev[c->n] = *ev;
 	__atomic_store_n(&c->n, c->n + 1, __ATOMIC_RELEASE);
+	if (!s->queued) socks_push_dirty(s);
 	bool due = tcpinfo_due(s, ev);
 	pthread_mutex_unlock(&s->lock);
 	return due;

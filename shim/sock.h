@@ -20,6 +20,13 @@ struct chunk {
 	struct event ev[];
 };
 
+/* Chunks of CHUNK_FIRST_EVENTS are recycled: the writer frees them on its
+ * thread and the program allocates them on its own, a pattern on which
+ * malloc takes its slow path (it showed in runs of thousands of short
+ * connections). Other sizes go to malloc/free. */
+struct chunk *chunk_alloc(uint32_t cap);
+void chunk_free(struct chunk *c);
+
 struct sock {
 	int id;                 /* N of N.json, in creation order per process */
 	struct ev_sockinfo info;
@@ -34,6 +41,8 @@ struct sock {
 	int64_t last_info_usec;
 	void *capture;          /* -c: capture state (capture.c) */
 	struct sock *next;      /* all sockets of the process (socks_lock) */
+	bool queued;            /* on the dirty stack (under lock) */
+	struct sock *dirty_next; /* next on the dirty stack */
 	struct sock *forked_to; /* fork child only: its copy */
 };
 
@@ -49,6 +58,15 @@ int sock_classify(int fd, struct ev_sockinfo *info);
 /* Fills info from socket()'s arguments. */
 void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int protocol);
 bool sock_is_inet_domain(int domain);
+
+/* The dirty stack: the sockets that got events since the writer's last
+ * pass, so a pass visits those rather than every socket the process has had
+ * (thousands for a program that churns through connections). append() pushes
+ * a socket, under its lock, when it is not queued yet; the writer takes the
+ * whole stack at once (no single pops, so no ABA) and clears `queued` under
+ * the socket's lock as it takes its chunks. */
+void socks_push_dirty(struct sock *s);
+struct sock *socks_take_dirty(void); /* linked by dirty_next */
 
 /* Walk every socket (writer); the callback runs with socks_lock held. */
 void socks_foreach(void (*fn)(struct sock *, void *), void *arg);

@@ -139,6 +139,7 @@ static struct chunk *take_chunks(struct sock *s, bool final) {
 	else pthread_mutex_lock(&s->lock);
 	struct chunk *c = s->head;
 	s->head = s->tail = NULL;
+	if (!final) s->queued = false; /* taken off the dirty stack by this pass */
 	if (locked) pthread_mutex_unlock(&s->lock);
 	return c;
 }
@@ -159,7 +160,7 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		}
 		struct chunk *next = c->next;
 		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
-		free(c);
+		chunk_free(c);
 		c = next;
 		/* Written in pieces, so the text of a long backlog is never all
 		 * in memory at once. */
@@ -194,13 +195,25 @@ void writer_flush_all(bool final) {
 	ts->in_shim = 1;
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
-	/* Snapshot the list so the program can open sockets while we write. */
-	struct sock_list l = {0};
-	socks_foreach(collect, &l);
 	struct outbuf o = {0};
-	for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, &o);
+	if (final) {
+		/* Every socket: a thread frozen by a fatal signal may hold one
+		 * that is not on the dirty stack yet. The stack is left alone
+		 * (`queued` stays set), so a later pass still finds it intact. */
+		struct sock_list l = {0};
+		socks_foreach(collect, &l);
+		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, &o);
+		free(l.v);
+	} else {
+		/* Once a socket's chunks are taken it may be pushed again, which
+		 * rewrites dirty_next: read it first. */
+		struct sock *next;
+		for (struct sock *s = socks_take_dirty(); s; s = next) {
+			next = s->dirty_next;
+			flush_sock(s, final, &o);
+		}
+	}
 	free(o.p);
-	free(l.v);
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
 	pthread_mutex_unlock(&flush_lock);
