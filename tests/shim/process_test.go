@@ -241,9 +241,28 @@ func TestExitPaths(t *testing.T) {
 	}
 }
 
+// After SIGKILL nothing can be flushed: what was recorded more than one
+// flush period (-t) before the kill must already be on disk.
+func TestSIGKILLLosesAtMostTheLastPeriod(t *testing.T) {
+	prog := build(t, "exits")
+	const period = 100 * time.Millisecond
+	r := runThenSignalAfter(t, prog, opts{"T": "100"}, syscall.SIGKILL, 10*period, "wait", "3000")
+	got := len(sock(t, r.proc(t), 0).OfType("send"))
+	if want := r.fact(t, "sends"); int64(got) != want {
+		t.Errorf("killed %v after its last call, with -t %v: %d send events on disk, program made %d",
+			10*period, period, got, want)
+	}
+}
+
 // runThenSignal starts the program, waits for its "ready" line, sends sig
 // from outside (any thread may receive it) and checks it died of it.
 func runThenSignal(t *testing.T, prog string, o opts, sig syscall.Signal, args ...string) *result {
+	t.Helper()
+	return runThenSignalAfter(t, prog, o, sig, 10*time.Millisecond, args...)
+}
+
+// runThenSignalAfter is runThenSignal, waiting delay after "ready".
+func runThenSignalAfter(t *testing.T, prog string, o opts, sig syscall.Signal, delay time.Duration, args ...string) *result {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
@@ -272,7 +291,7 @@ func runThenSignal(t *testing.T, prog string, o opts, sig syscall.Signal, args .
 		cmd.Wait()
 		t.Fatalf("program never got ready:\n%s\n%s", out.String(), errb.String())
 	}
-	time.Sleep(10 * time.Millisecond) // let it block in pause()
+	time.Sleep(delay) // let it block in pause()
 	cmd.Process.Signal(sig)
 	for sc.Scan() {
 		out.WriteString(sc.Text() + "\n")
