@@ -111,7 +111,8 @@ tracer_cmd() {
 # run_once MODE PIN WORKLOAD SIZE: appends "secs rss_kb calls events dropped"
 # to $WORK/<workload>.<mode>.<pin>. events/dropped are "-" outside tcpsnitch.
 # Each run traces into a new directory. Traces of a few files are deleted
-# after the run; those of thousands of files (one per socket) stay until the
+# after the run; those of thousands of files (one per socket) are written
+# back (outside the timing, as deleting did for the others) and stay until the
 # end: on ext4 without a journal, files created where thousands were just
 # deleted cost up to 10x more (the allocator steps over recently deleted
 # inodes one by one), which would charge the benchmark's own cleanup to the
@@ -156,7 +157,13 @@ run_once() {
 	fi
 	echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') $(cat "$WORK/rss") $calls $events $dropped" \
 		>>"$WORK/$w.$mode.$pin"
-	[ "$(find "$trace" -type f | head -101 | wc -l)" -gt 100 ] || rm -rf "$trace"
+	if [ "$(find "$trace" -type f | head -101 | wc -l)" -gt 100 ]; then
+		# Kept: write it back now, or the kernel's writeback of thousands
+		# of files would run during (and slow down) the next runs.
+		sync -f "$trace"
+	else
+		rm -rf "$trace"
+	fi
 }
 
 # fs_probe NAME: microseconds to create one small file in the trace root.

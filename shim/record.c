@@ -34,9 +34,7 @@ static bool tcpinfo_due(struct sock *s, const struct event *ev) {
 static struct chunk *new_chunk(uint32_t cap) {
 	struct chunk *c = chunk_alloc(cap);
 	if (!c) return NULL;
-	/* Past a quarter of the bound, wake the writer now rather than at its
-	 * next period: the buffers rarely come near the bound. */
-	if (__atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX / 4) writer_kick();
+	if (__atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED) > KICK_SLOTS) writer_kick();
 	return c;
 }
 
