@@ -148,6 +148,13 @@ void socks_reap(int64_t now_usec) {
 	pthread_mutex_unlock(&socks_lock);
 }
 
+int socks_count(void) {
+	pthread_mutex_lock(&socks_lock);
+	int n = next_id;
+	pthread_mutex_unlock(&socks_lock);
+	return n;
+}
+
 void socks_reset_after_fork(void) {
 	/* The parent's records may be mid-update by threads that do not exist
 	 * here: leave them untouched (never freed) and start over. */

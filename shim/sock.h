@@ -72,6 +72,8 @@ struct sock *socks_take_dirty(void); /* linked by dirty_next */
 void socks_foreach(void (*fn)(struct sock *, void *), void *arg);
 /* Unlinks and frees closed sockets whose events are all written. */
 void socks_reap(int64_t now_usec);
+/* How many sockets this process has numbered (its N.json files). */
+int socks_count(void);
 /* Fork child: start a fresh list (the parent's records stay the parent's). */
 void socks_reset_after_fork(void);
 

@@ -313,7 +313,7 @@ void writer_summary(void) {
 	/* Always in logs.txt, whatever -f says: the CLI reads it. */
 	int was = opt.file_level;
 	if (opt.file_level < LOG_INFO) opt.file_level = LOG_INFO;
-	slog(d ? LOG_WARN : LOG_INFO, "tcpsnitch: %ld events recorded, %ld dropped", w, d);
+	slog(d ? LOG_WARN : LOG_INFO, "tcpsnitch: %ld events recorded, %ld dropped, %d sockets", w, d, socks_count());
 	opt.file_level = was;
 }
 

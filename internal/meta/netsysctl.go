@@ -1,12 +1,13 @@
 package meta
 
 import (
-	"encoding/binary"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/dirents"
 )
 
 // NetSysctl renders every readable file under root (normally /proc/sys/net)
@@ -64,38 +65,16 @@ type sysctlEntry struct {
 // list returns the entries of the open directory fd, sorted by name.
 func (w *sysctlWalk) list(fd int) []sysctlEntry {
 	var entries []sysctlEntry
-	for {
-		n, err := unix.Getdents(fd, w.dirents)
-		if err == unix.EINTR {
-			continue
+	dirents.Each(fd, w.dirents, func(name []byte, typ byte) {
+		s := string(name)
+		if typ == unix.DT_UNKNOWN {
+			var st unix.Stat_t
+			if unix.Fstatat(fd, s, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+				typ = unix.DT_DIR
+			}
 		}
-		if err != nil || n <= 0 {
-			break
-		}
-		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
-		for buf := w.dirents[:n]; len(buf) >= 19; {
-			reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
-			if reclen < 19 || reclen > len(buf) {
-				break
-			}
-			typ, name := buf[18], buf[19:reclen]
-			if i := strings.IndexByte(string(name), 0); i >= 0 {
-				name = name[:i]
-			}
-			buf = buf[reclen:]
-			s := string(name)
-			if s == "." || s == ".." {
-				continue
-			}
-			if typ == unix.DT_UNKNOWN {
-				var st unix.Stat_t
-				if unix.Fstatat(fd, s, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-					typ = unix.DT_DIR
-				}
-			}
-			entries = append(entries, sysctlEntry{s, typ == unix.DT_DIR})
-		}
-	}
+		entries = append(entries, sysctlEntry{s, typ == unix.DT_DIR})
+	})
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
 	return entries
 }

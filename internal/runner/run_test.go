@@ -110,9 +110,11 @@ func TestSummarize(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "curl_000", "logs.txt"), []byte("x\ntcpsnitch: 12 events recorded, 3 dropped\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "sh_001", "logs.txt"), []byte("tcpsnitch: 5 events recorded, 0 dropped\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sh_001", "logs.txt"), []byte("tcpsnitch: 2 events recorded, 0 dropped, 1 sockets\ntcpsnitch: 5 events recorded, 0 dropped, 4 sockets\n"), 0o644)
+	// curl_000 has no socket count: its files are counted. sh_001 wrote
+	// two lines (cumulative counters): the last one holds.
 	s := Summarize(dir)
-	if s != (Summary{Processes: 2, Sockets: 2, Recorded: 17, Dropped: 3}) || s.Empty() {
+	if s != (Summary{Processes: 2, Sockets: 6, Recorded: 17, Dropped: 3}) || s.Empty() {
 		t.Fatalf("summary %+v", s)
 	}
 	if !Summarize(t.TempDir()).Empty() {
