@@ -16,7 +16,10 @@ SHIM_HDR := $(wildcard shim/*.h) shim/libtcpsnitch.map
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidden \
 	-D_GNU_SOURCE -DTCPSNITCH_VERSION='"$(VERSION)"' -DTCPSNITCH_GIT_HASH='"$(GITHASH)"'
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libtcpsnitch.map -Wl,-z,defs
-SHIM_LIBS := -lpcap -ldl -lpthread
+# libpcap (-c) is loaded with dlopen when a capture starts (shim/pcap_api.h):
+# linked, it loaded ten libraries into every traced process.
+SHIM_LIBS := -ldl -lpthread
+SHIM_CFLAGS += -DTCPSNITCH_PCAP_DLOPEN
 
 .PHONY: all cli shims test test-i386 install clean deps
 

@@ -53,7 +53,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <pcap/pcap.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -63,6 +62,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pcap_api.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
@@ -443,7 +443,7 @@ static void finish(struct cap *c) {
  * fell behind the host's traffic). */
 static void report_kernel_drops(void) {
 	struct pcap_stat st;
-	if (handle_dead || pcap_stats(handle, &st) < 0 || st.ps_drop == kdrops_reported) return;
+	if (handle_dead || PCAP(pcap_stats)(handle, &st) < 0 || st.ps_drop == kdrops_reported) return;
 	slog(LOG_WARN, "packet capture (-c): %u packets dropped by the kernel so far (capture ring full)", st.ps_drop);
 	kdrops_reported = st.ps_drop;
 }
@@ -462,7 +462,7 @@ static void *capture_main(void *arg) {
 		int ready = REAL(poll)(&pfd, 1, next > now ? (int)((next - now + 999) / 1000) : 0);
 		pthread_mutex_lock(&lock);
 		if (pfd.revents & POLLNVAL) handle_dead = true; /* the program closed our fd: its number may be reused */
-		else pcap_dispatch(handle, -1, on_packet, NULL);
+		else PCAP(pcap_dispatch)(handle, -1, on_packet, NULL);
 		now = now_usec();
 		bool ended = false;
 		for (struct cap *c = caps; c; c = c->next)
@@ -509,14 +509,14 @@ static void warn_perm_once(void) {
 }
 
 static void warn_failure(int rc, pcap_t *p) {
-	const char *msg = p ? pcap_geterr(p) : "cannot create a capture handle";
+	const char *msg = p ? PCAP(pcap_geterr)(p) : "cannot create a capture handle";
 	if (rc == PCAP_ERROR_PERM_DENIED || strstr(msg, "ermission") || strstr(msg, "not permitted")) {
 		warn_perm_once();
 		return;
 	}
 	if (__atomic_fetch_add(&other_failures, 1, __ATOMIC_RELAXED) < 3)
 		slog(LOG_WARN, "packet capture (-c) failed: %s (%s): tracing continues without .pcap files", msg,
-		     pcap_statustostr(rc));
+		     PCAP(pcap_statustostr)(rc));
 }
 
 /* The kernel filter, set once before the first read: IPv4/IPv6 TCP and
@@ -549,32 +549,33 @@ static bool attach_filter(int fd) {
 }
 
 static pcap_t *open_handle(void) {
+	if (!pcap_api_load()) return NULL; /* said why in logs.txt */
 	char err[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_create("any", err);
+	pcap_t *p = PCAP(pcap_create)("any", err);
 	if (!p) {
 		warn_failure(PCAP_ERROR, NULL);
 		return NULL;
 	}
-	pcap_set_snaplen(p, CAPTURE_SNAPLEN);
-	pcap_set_promisc(p, 0);
-	pcap_set_immediate_mode(p, 1); /* packets are readable as soon as they are in the ring */
-	pcap_set_buffer_size(p, CAPTURE_RING_BYTES);
-	int rc = pcap_activate(p);
+	PCAP(pcap_set_snaplen)(p, CAPTURE_SNAPLEN);
+	PCAP(pcap_set_promisc)(p, 0);
+	PCAP(pcap_set_immediate_mode)(p, 1); /* packets are readable as soon as they are in the ring */
+	PCAP(pcap_set_buffer_size)(p, CAPTURE_RING_BYTES);
+	int rc = PCAP(pcap_activate)(p);
 	if (rc < 0) {
 		warn_failure(rc, p);
-		pcap_close(p);
+		PCAP(pcap_close)(p);
 		return NULL;
 	}
-	int fd = pcap_get_selectable_fd(p);
-	if (fd < 0 || pcap_datalink(p) != DLT_LINUX_SLL || pcap_setnonblock(p, 1, err) < 0) {
+	int fd = PCAP(pcap_get_selectable_fd)(p);
+	if (fd < 0 || PCAP(pcap_datalink)(p) != DLT_LINUX_SLL || PCAP(pcap_setnonblock)(p, 1, err) < 0) {
 		warn_failure(PCAP_ERROR, p);
-		pcap_close(p);
+		PCAP(pcap_close)(p);
 		return NULL;
 	}
 	if (!attach_filter(fd)) {
 		slog(LOG_WARN, "packet capture (-c): cannot set its kernel filter (%s): tracing continues without "
 			       ".pcap files", strerror(errno));
-		pcap_close(p);
+		PCAP(pcap_close)(p);
 		return NULL;
 	}
 	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC); /* not into programs the traced one execs */
@@ -594,7 +595,7 @@ static bool ensure_handle(void) {
 		if (p) {
 			pthread_mutex_lock(&lock);
 			handle = p;
-			__atomic_store_n(&handle_fd, pcap_get_selectable_fd(p), __ATOMIC_RELEASE);
+			__atomic_store_n(&handle_fd, PCAP(pcap_get_selectable_fd)(p), __ATOMIC_RELEASE);
 			thread_started = start_thread();
 			pthread_mutex_unlock(&lock);
 		}

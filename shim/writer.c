@@ -30,6 +30,10 @@ static int started; /* 0 no, 1 starting/running */
 static long events_written, events_dropped;
 static unsigned flush_gen; /* bumped after each writer-thread flush */
 
+/* The text of the pass under way (flush_lock): kept from pass to pass, as
+ * a fresh 128 KiB buffer each time cost page faults on every pass. */
+static struct outbuf pass_text;
+
 static char procdir[700];
 static bool procdir_ready; /* set once procdir holds the full path */
 static bool procdir_failed;
@@ -195,14 +199,14 @@ void writer_flush_all(bool final) {
 	ts->in_shim = 1;
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
-	struct outbuf o = {0};
+	struct outbuf *o = &pass_text;
 	if (final) {
 		/* Every socket: a thread frozen by a fatal signal may hold one
 		 * that is not on the dirty stack yet. The stack is left alone
 		 * (`queued` stays set), so a later pass still finds it intact. */
 		struct sock_list l = {0};
 		socks_foreach(collect, &l);
-		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, &o);
+		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, o);
 		free(l.v);
 	} else {
 		/* Once a socket's chunks are taken it may be pushed again, which
@@ -210,10 +214,9 @@ void writer_flush_all(bool final) {
 		struct sock *next;
 		for (struct sock *s = socks_take_dirty(); s; s = next) {
 			next = s->dirty_next;
-			flush_sock(s, final, &o);
+			flush_sock(s, final, o);
 		}
 	}
-	free(o.p);
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
 	pthread_mutex_unlock(&flush_lock);
@@ -329,4 +332,7 @@ void writer_reset_after_fork(void) {
 	procdir_ready = false;
 	procdir_failed = false;
 	pending_slots = 0;
+	/* The parent's writer may have been mid-pass: our copy of its text
+	 * buffer holds part of a line. The memory is ours to reuse. */
+	pass_text.len = 0;
 }
