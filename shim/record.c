@@ -34,7 +34,10 @@ static bool tcpinfo_due(struct sock *s, const struct event *ev) {
 static struct chunk *new_chunk(uint32_t cap) {
 	struct chunk *c = chunk_alloc(cap);
 	if (!c) return NULL;
-	if (__atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED) > KICK_SLOTS) writer_kick();
+	/* One wake-up per KICK_SLOTS slots allocated: waking it for every new
+	 * chunk past the mark would switch to it for a handful of events. */
+	long now = __atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED);
+	if (now > KICK_SLOTS && now / KICK_SLOTS != (now - cap) / KICK_SLOTS) writer_kick();
 	return c;
 }
 

@@ -52,7 +52,7 @@ static inline struct sock *traced(int fd) {
  * (65536 slots: about 11 MB). */
 extern long pending_slots;
 #define PENDING_SLOTS_MAX 65536
-/* Past this many, each new chunk wakes the writer instead of leaving the
+/* Every this many slots allocated wake the writer instead of leaving the
  * events to its next period: formatted soon after they were recorded, the
  * records are still in the CPU's cache (a run that copies 64 KiB per call
  * through the kernel evicts them within a few hundred calls). */
