@@ -245,7 +245,7 @@ events_vs_calls() {
 			p=$(median "$WORK/$w.$m.pinned" 1)
 			u=$(median "$WORK/$w.$m.unpinned" 1)
 			rss=$(cat "$WORK/$w.$m.pinned" "$WORK/$w.$m.unpinned" 2>/dev/null >"$WORK/both" || true; maxcol "$WORK/both" 2)
-			rp=$(ratio "$p" "$nat_p") ru=$(ratio "$u" "$nat_u") tgt="" ev="calls $(median "$WORK/$w.$m.pinned" 3)"
+			rp=$(ratio "$p" "$nat_p") ru=$(ratio "$u" "$nat_u") tgt="" ev="calls $(median "$WORK/$w.$m.pinned" 3 | sed 's/\.000$//')"
 			if [ "$m" = tcpsnitch ]; then
 				tgt=$(awk -v r="$rp" -v t="$target" 'BEGIN {print "≤ " t "× " ((r != "-" && r <= t) ? "ok" : "MISS")}')
 				[ "$rss" != - ] && [ "$nat_rss" != - ] && [ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] &&
