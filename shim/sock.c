@@ -18,7 +18,7 @@ static int next_id;
  * on it for a moment. */
 #define REAP_GRACE_USEC 2000000
 
-#define SPARE_CHUNKS_MAX 4096
+#define SPARE_CHUNKS_MAX 1024 /* 1.4 MB at most; a pass frees a few hundred */
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct chunk *spare; /* linked by next */
 static unsigned nspare;
