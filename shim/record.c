@@ -36,8 +36,8 @@ static struct chunk *new_chunk(uint32_t cap) {
 	if (!c) return NULL;
 	/* One wake-up per KICK_SLOTS slots allocated: waking it for every new
 	 * chunk past the mark would switch to it for a handful of events. */
-	long now = __atomic_add_fetch(&pending_slots, cap, __ATOMIC_RELAXED);
-	if (now > KICK_SLOTS && now / KICK_SLOTS != (now - cap) / KICK_SLOTS) writer_kick();
+	long now = __atomic_add_fetch(&pending_slots, (long)cap, __ATOMIC_RELAXED), before = now - (long)cap;
+	if (now > KICK_SLOTS && now / KICK_SLOTS != before / KICK_SLOTS) writer_kick();
 	return c;
 }
 
