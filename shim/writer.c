@@ -118,17 +118,8 @@ bool write_all(int fd, const char *p, size_t n) {
 static void write_sock_file(struct sock *s, struct outbuf *o) {
 	const char *dir = procdir_get();
 	if (!dir) return;
-	/* dir + "/N.json", without snprintf: this runs once per socket. */
-	char path[800], digits[12];
-	size_t len = strlen(dir), nd = 0;
-	unsigned id = (unsigned)s->id;
-	do digits[nd++] = (char)('0' + id % 10); while (id /= 10);
-	if (len + 1 + nd + sizeof ".json" > sizeof path) return;
-	char *p = path + len;
-	memcpy(path, dir, len);
-	*p++ = '/';
-	while (nd) *p++ = digits[--nd];
-	memcpy(p, ".json", sizeof ".json");
+	char path[800];
+	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || !write_all(fd, o->p, o->len))
 		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));

@@ -18,9 +18,9 @@ import (
 // It runs before every traced program and reads ~1 100 files, so it keeps
 // to three system calls per file: openat relative to the open directory (no
 // path walk through /proc/sys each time), one read, close. A sysctl's value
-// comes whole from the first read when the buffer is larger than it (the
-// kernel formats it at once; a second read of an integer sysctl even
-// returns nothing), so a read shorter than the buffer is the whole value.
+// comes whole from a read whose buffer is larger than it (the kernel formats
+// it at once; a second read of an integer sysctl even returns nothing), so a
+// read shorter than the buffer is the whole value (see read).
 func NetSysctl(root string) string {
 	var b strings.Builder
 	dir, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
