@@ -161,9 +161,21 @@ run_once() {
 		# Kept: write it back now, or the kernel's writeback of thousands
 		# of files would run during (and slow down) the next runs.
 		sync -f "$trace"
+		if [ "$mode.$pin" = tcpsnitch.pinned ]; then file_floor "$w" "$trace"; fi
 	else
 		rm -rf "$trace"
 	fi
+}
+
+# file_floor WORKLOAD TRACE: writes TRACE's files again (same names and sizes,
+# no tracing; bench/fsprobe.c --replay), pinned, right after the run that made
+# them, and appends "secs files" to $WORK/<workload>.floor: the part of the
+# ratio that is the trace format on this file system, whoever writes it.
+file_floor() {
+	local dest=$TRACES/floor.$RUN_SEQ
+	taskset -c 0 "$BIN/fsprobe" --replay "$2" "$dest" >>"$WORK/$1.floor" 2>"$WORK/floor.err" ||
+		echo "bench: file floor of $1 failed: $(head -1 "$WORK/floor.err")" >&2
+	sync -f "$dest" 2>/dev/null || true
 }
 
 # fs_probe NAME: microseconds to create one small file in the trace root.
@@ -233,6 +245,23 @@ events_vs_calls() {
 	     else printf "%s = %s", e, c; if (drop) printf " (%d dropped)", drop}' "$1"
 }
 
+# floor_line: for the workloads whose traces have thousands of files, what
+# writing those files alone cost (median over the pinned runs) next to native.
+floor_line() {
+	local w full quick target parts=() nat fl files
+	while read -r w full quick target; do
+		[ -n "$w" ] && [ -s "$WORK/$w.floor" ] || continue
+		nat=$(median "$WORK/$w.native.pinned" 1)
+		fl=$(median "$WORK/$w.floor" 1)
+		files=$(median "$WORK/$w.floor" 2 | sed 's/\.000$//')
+		parts+=("$w: $files files in $fl s = $(ratio "$fl" "$nat")× native, so $(awk -v f="$fl" -v n="$nat" 'BEGIN {printf "%.2f", 1 + f / n}')× is the floor")
+	done <<<"$WORKLOADS"
+	[ ${#parts[@]} -gt 0 ] || return 0
+	local joined
+	joined=$(printf '%s; ' "${parts[@]}")
+	echo "Writing the trace's files alone, same names and sizes, no tracing (bench/fsprobe.c --replay, pinned, after each traced run): ${joined%; }."
+}
+
 {
 	echo "| workload | mode | median s (pinned) | ratio (pinned) | target | median s (unpinned) | ratio (unpinned) | peak RSS KiB | events recorded vs calls made |"
 	echo "|---|---|---:|---:|---|---:|---:|---:|---|"
@@ -259,6 +288,7 @@ events_vs_calls() {
 	echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "Creating a small file in the trace root ($(df --output=fstype "$TRACES" | tail -1 | tr -d ' ')) cost $FS_START µs at start, $(fs_probe end) µs at end (bench/fsprobe.c: open, write 300 B, close); caches dropped at start: $DROPPED."
+	floor_line
 	echo "Runs: $RUNS pinned (strace: $STRACE_RUNS), $UNPINNED_RUNS unpinned (strace: $STRACE_UNPINNED_RUNS); sizes: $([ "$QUICK" = 1 ] && echo quick || echo full); tcpsnitch via $TRACER, traces in ${BENCH_TRACE_ROOT:-/tmp}; tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)."
 } >"$WORK/results.md"
 mkdir -p "$(dirname "$OUT")" && cp "$WORK/results.md" "$OUT"
