@@ -134,7 +134,6 @@ static int list_trace(const char *trace) {
 static int replay(const char *trace, const char *dest) {
 	if (list_trace(trace)) return 1;
 	qsort(entries, n_entries, sizeof *entries, by_path);
-	memset(filler, 'x', sizeof filler);
 	long files = 0;
 	double start = now();
 	if (mkdir(dest, 0755) != 0) {
@@ -159,11 +158,9 @@ static int replay(const char *trace, const char *dest) {
 }
 
 int main(int argc, char **argv) {
+	memset(filler, 'x', sizeof filler);
 	if (argc == 4 && !strcmp(argv[1], "--replay")) return replay(argv[2], argv[3]);
-	if (argc == 3 && atoi(argv[2]) > 0) {
-		memset(filler, 'x', sizeof filler);
-		return probe(argv[1], atoi(argv[2]));
-	}
+	if (argc == 3 && atoi(argv[2]) > 0) return probe(argv[1], atoi(argv[2]));
 	fprintf(stderr, "usage: fsprobe DIR N | fsprobe --replay TRACE DEST\n");
 	return 2;
 }
