@@ -1,38 +1,50 @@
 #!/usr/bin/env bash
 # Installs what building and testing tcpsnitch needs on Debian/Ubuntu.
-# Idempotent: installs only the packages that are missing. Retries apt-get,
-# because the mirror sometimes fails for a minute.
+# Idempotent: installs only the packages that are missing, and says what it
+# installs and why. Retries apt-get, because the mirror sometimes fails for a
+# minute.
+#
+# The packages are listed in scripts/packages/*.txt, one file per part of the
+# project that needs them (a comment at the top of each says what for).
 #
 # usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-# gcc-12-multilib, not gcc-multilib: the latter conflicts with the aarch64
-# cross compiler that the NDK pipeline's CI uses; -m32 works with either.
-pkgs=(gcc make git curl python3 pkg-config libpcap-dev flex bison
-      gcc-12-multilib strace adb procps iproute2 "$@")
+pkgs=()
+for list in scripts/packages/*.txt; do
+  # shellcheck disable=SC2207 # one word per package name
+  pkgs+=($(sed 's/#.*//' "$list"))
+done
+pkgs+=("$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: everything is installed"
-else
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  if [ ${#missing[@]} -gt 0 ]; then
     command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    sudo=sudo
   fi
-  retry() {
-    for i in 1 2 3 4 5 6; do
-      "$@" && return 0
-      echo "deps: '$*' failed (try $i), retrying in $((i * 10)) s" >&2
-      sleep $((i * 10))
-    done
-    return 1
-  }
-  export DEBIAN_FRONTEND=noninteractive
-  echo "deps: installing ${missing[*]}"
+  sudo=sudo
+fi
+retry() {
+  for i in 1 2 3 4 5 6; do
+    "$@" && return 0
+    echo "deps: '$*' failed (try $i), retrying in $((i * 10)) s" >&2
+    sleep $((i * 10))
+  done
+  echo "deps: '$*' failed 6 times; check the network and apt's sources, then run scripts/deps.sh again" >&2
+  return 1
+}
+export DEBIAN_FRONTEND=noninteractive
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: every package in scripts/packages/ is installed"
+else
+  echo "deps: installing ${missing[*]} (listed in scripts/packages/)"
   retry $sudo apt-get update -q
   retry $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
