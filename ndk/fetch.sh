@@ -25,7 +25,7 @@ fetch_verified() {
     rm -f "$dest.part"
     die "checksum mismatch for $candidate: expected sha256 $sha, got $got"
   fi
-  [ "$candidate" = "$dest" ] || cp "$candidate" "$dest.part"
+  [ "$candidate" = "$dest" ] || [ "$candidate" = "$dest.part" ] || cp "$candidate" "$dest.part"
   [ ! -f "$dest.part" ] || mv -f "$dest.part" "$dest"
   say "verified $file sha256=$sha ($(stat -c %s "$dest") bytes, from $candidate)"
 }
@@ -55,23 +55,12 @@ from_url() {
   fi
 }
 
-# deb-src lines are missing on most machines. Adding some is a change to the
-# system's apt setup, so it is done only as root in CI (CI=true) or in a
-# throwaway container (TCPSNITCH_ALLOW_DEB_SRC=1, set by the Dockerfile), in a
-# file of its own; elsewhere the error says what to add.
+# deb-src entries are missing on a fresh Debian. scripts/deps.sh adds them
+# (ndk/enable-deb-src.sh); so does the Dockerfile's throwaway container
+# (TCPSNITCH_ALLOW_DEB_SRC=1). Elsewhere the error says how.
 add_deb_src() {
-  local out=/etc/apt/sources.list.d/tcpsnitch-deb-src.sources f
-  [ "$(id -u)" = 0 ] || return 1
-  [ "${CI:-}" = true ] || [ "${TCPSNITCH_ALLOW_DEB_SRC:-}" = 1 ] || return 1
-  [ -f "$out" ] && return 0
-  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources; do
-    [ -f "$f" ] && sed -n 's/^Types: deb$/Types: deb-src/;/^#/!p' "$f"
-  done >"$out.tmp"
-  [ -f /etc/apt/sources.list ] &&
-    sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >/etc/apt/sources.list.d/tcpsnitch-deb-src.list
-  mv "$out.tmp" "$out"
-  say "added deb-src entries in $out (CI only)"
-  apt_retry update
+  [ "${TCPSNITCH_ALLOW_DEB_SRC:-}" = 1 ] || return 1
+  "$ROOT/ndk/enable-deb-src.sh" >&2
 }
 
 from_debian() {
@@ -80,7 +69,7 @@ from_debian() {
   rm -rf "$work" && mkdir -p "$work"
   if ! (cd "$work" && apt-get source --download-only -qq "$pkg" >&2); then
     if ! add_deb_src || ! (cd "$work" && apt-get source --download-only -qq "$pkg" >&2); then
-      die "no source for $pkg: add a deb-src line to apt's sources, or put $orig in a directory named by TCPSNITCH_SOURCES_MIRROR"
+      die "no source for $pkg: its upstream is unreachable and apt has no deb-src entries; run scripts/deps.sh as root (it adds them), or put $orig in a directory named by TCPSNITCH_SOURCES_MIRROR"
     fi
   fi
   [ -f "$work/$orig" ] || die "Debian's $pkg source package has no $orig (it brought: $(cd "$work" && echo *)); use TCPSNITCH_SOURCES_MIRROR"

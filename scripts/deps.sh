@@ -53,3 +53,11 @@ if ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
   echo "deps: Go 1.26 is needed (https://go.dev/dl) and was not found" >&2
   exit 1
 fi
+
+# libpcap's pinned source (Linux cross targets, Android): from upstream, or
+# from Debian's source package when upstream is unreachable, which needs
+# deb-src entries. Skipped once the tarball is in build/sources/.
+pcap_src=$(sed -n 's/^FILE=//p' ndk/recipes/libpcap.recipe)
+if [ ! -f "build/sources/$pcap_src" ]; then
+  $sudo ndk/enable-deb-src.sh
+fi
