@@ -75,7 +75,8 @@ struct event {
 	uint8_t fake;       /* pseudo event (forked_socket, ghost_socket) */
 	int32_t err;        /* errno when the call failed */
 	int64_t ret;
-	int64_t ts_usec;
+	int64_t ts_usec;    /* when the call returned */
+	int64_t dur_nsec;   /* how long the real call took (0: no call) */
 	int32_t tid;
 	uint32_t extra_len; /* bytes at extra */
 	void *extra;        /* heap data freed by the writer (big arrays) */

@@ -386,6 +386,7 @@ void event_json_line(const struct event *ev, struct outbuf *o) {
 	jw_obj_begin(&w, NULL);
 	jw_name(&w, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
 	jw_int(&w, "timestamp_usec", ev->ts_usec);
+	jw_int(&w, "duration_nsec", ev->dur_nsec);
 	jw_int(&w, "return_value", ev->ret);
 	jw_bool(&w, "success", ev->err == 0);
 	if (ev->err) jw_name(&w, "errno", errno_name(ev->err, buf, sizeof buf));

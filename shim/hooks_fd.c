@@ -231,6 +231,7 @@ EXPORT int dup3(int oldfd, int newfd, int flags) { return dup_onto(EV_DUP3, oldf
 /* ---- fcntl, ioctl, fdopen ---- */
 
 static int traced_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg) {
+	call_mark(RID_fcntl); /* real is not reached through REAL() */
 	int ret = real(fd, cmd, arg);
 	int err = errno;
 	if (!tracing_active()) return ret;

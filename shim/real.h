@@ -5,6 +5,7 @@
 #define TCPSNITCH_REAL_H
 
 #include "shim.h"
+#include "calltime.h"
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,7 +28,9 @@ extern struct real_fns real_fns;
 extern bool real_ready;
 void real_init(void);
 
-/* REAL(connect)(fd, addr, len): the libc function itself. */
-#define REAL(name) (*(LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
+/* REAL(connect)(fd, addr, len): the libc function itself. Evaluating it
+ * also notes the time the call starts (calltime.h). */
+#define REAL(name) \
+	(*(call_mark(RID_##name), LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "calltime.h"
 #include "fdtable.h"
 #include "lifecycle.h"
 #include "tstate.h"
@@ -23,7 +24,11 @@ static inline void ev_init(struct event *ev, int type, int64_t ret, bool failed,
 	ev->fake = 0;
 	ev->ret = ret;
 	ev->err = failed ? err : 0;
-	ev->ts_usec = now_usec();
+	/* The end of the call, then its start (before anything else in this
+	 * thread can go through REAL again). */
+	int64_t end = now_nsec(), start = call_start_nsec(type);
+	ev->ts_usec = end / 1000;
+	ev->dur_nsec = start > 0 && end > start ? end - start : 0;
 	ev->tid = tstate_tid();
 	ev->extra = NULL;
 	ev->extra_len = 0;

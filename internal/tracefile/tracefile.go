@@ -47,6 +47,10 @@ type Socket struct {
 type Event struct {
 	Type          string
 	TimestampUsec int64
+	// DurationNsec is how long the call took (duration_nsec); HasDuration
+	// is false for traces of shims that did not record it (the original's).
+	DurationNsec int64
+	HasDuration  bool
 	ReturnValue   int64
 	Success       bool
 	Errno         string // "" when the call succeeded
@@ -228,6 +232,12 @@ func ParseEvent(b []byte) (Event, error) {
 	get("fake_call", boolInto(&ev.FakeCall), "a bool")
 	if err != nil {
 		return Event{}, err
+	}
+	if v, ok := raw["duration_nsec"]; ok {
+		if !intInto(&ev.DurationNsec)(v) || ev.DurationNsec < 0 {
+			return Event{}, fmt.Errorf("key \"duration_nsec\": want a non-negative integer, got %v", v)
+		}
+		ev.HasDuration = true
 	}
 	if v, ok := raw["errno"]; ok {
 		s, isStr := v.(string)
