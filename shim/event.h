@@ -48,7 +48,8 @@ struct ev_sockinfo {
 /* A message header (sendmsg, recvmsg, one entry of sendmmsg/recvmmsg) or an
  * iovec array (writev, readv). Sizes past EV_IOV_INLINE go to event.extra. */
 struct ev_msg {
-	uint32_t iovcnt;
+	int32_t iovcnt;     /* as the program passed it (may be negative) */
+	int32_t msg_flags;  /* msghdr.msg_flags (what recvmsg returned) */
 	uint32_t iov_sizes[EV_IOV_INLINE];
 	uint32_t controllen;
 	uint8_t ncmsg; /* how many of cmsg[] are filled (max EV_CMSG_MAX) */
@@ -131,6 +132,7 @@ struct event {
 		struct {
 			int32_t cmd;
 			int64_t arg;
+			struct ev_sockinfo sock; /* F_DUPFD* */
 		} fcntl;
 		struct {
 			struct ev_timeout timeout;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -61,7 +62,9 @@ static void sockinfo_json(struct jw *w, const struct ev_sockinfo *s) {
 	jw_obj_begin(w, "sock_info");
 	jw_name(w, "domain", domain_name(s->domain, buf, sizeof buf));
 	jw_name(w, "type", socktype_name(s->type, buf, sizeof buf));
-	jw_int(w, "protocol", s->protocol);
+	/* A string, as the original: the protocol's name for a non-zero
+	 * number getprotobynumber knows, else the number ("0"). */
+	jw_name(w, "protocol", protocol_name(s->protocol, buf, sizeof buf));
 	jw_bool(w, "SOCK_CLOEXEC", s->cloexec);
 	jw_bool(w, "SOCK_NONBLOCK", s->nonblock);
 	jw_obj_end(w);
@@ -130,22 +133,23 @@ static void flags_json(struct jw *w, int type, int f) {
 	jw_obj_end(w);
 }
 
+/* Always the original's {seconds, nanoseconds} object; a call without a
+ * timeout (NULL, or a negative poll timeout) has zeros there and, added
+ * so it is not mistaken for a zero timeout, "no_timeout": true. */
 static void timeout_json(struct jw *w, const struct ev_timeout *t) {
-	if (!t->set) {
-		jw_null(w, "timeout");
-		return;
-	}
 	jw_obj_begin(w, "timeout");
-	jw_int(w, "seconds", t->sec);
-	jw_int(w, "nanoseconds", t->nsec);
+	jw_int(w, "seconds", t->set ? t->sec : 0);
+	jw_int(w, "nanoseconds", t->set ? t->nsec : 0);
 	jw_obj_end(w);
+	if (!t->set) jw_bool(w, "no_timeout", true);
 }
 
 /* iov sizes: inline, or all of them in `all` when there were more. */
 static void iovec_json(struct jw *w, const struct ev_msg *m, const uint32_t *all) {
 	jw_obj_begin(w, "iovec");
-	jw_int(w, "iovec_count", m->iovcnt);
-	uint32_t n = m->iovcnt;
+	jw_int(w, "iovec_count", m->iovcnt); /* as passed, even -1 */
+	/* The sizes that were read (none past IOV_MAX: see fill_iov). */
+	uint32_t n = m->iovcnt > 0 && m->iovcnt <= IOV_MAX ? (uint32_t)m->iovcnt : 0;
 	bool truncated = !all && n > EV_IOV_INLINE;
 	if (truncated) n = EV_IOV_INLINE;
 	jw_arr_begin(w, "iovec_sizes");
@@ -157,6 +161,12 @@ static void iovec_json(struct jw *w, const struct ev_msg *m, const uint32_t *all
 
 static void msghdr_json(struct jw *w, const struct ev_msg *m, const uint32_t *all) {
 	jw_obj_begin(w, "msghdr");
+	/* msg_flags, as the original: only when set, with the recv flag keys. */
+	if (m->msg_flags) {
+		jw_obj_begin(w, "flags");
+		flags_fields(w, EV_RECV, m->msg_flags);
+		jw_obj_end(w);
+	}
 	iovec_json(w, m, all);
 	jw_int(w, "control_data_len", m->controllen);
 	jw_arr_begin(w, "control_data");
@@ -243,25 +253,40 @@ static void tcp_info_json(struct jw *w, const struct tcp_info *t) {
 #undef F
 }
 
+/* File status flags of F_GETFL (the result) and F_SETFL (the argument),
+ * the original's keys. */
+static void fl_flags_json(struct jw *w, int64_t f) {
+	jw_bool(w, "O_APPEND", f & O_APPEND);
+	jw_bool(w, "O_ASYNC", f & O_ASYNC);
+	jw_bool(w, "O_DIRECT", f & O_DIRECT);
+	jw_bool(w, "O_NOATIME", f & O_NOATIME);
+	jw_bool(w, "O_NONBLOCK", f & O_NONBLOCK);
+}
+
 static void fcntl_json(struct jw *w, const struct event *ev) {
 	char buf[24];
 	int cmd = ev->d.fcntl.cmd;
-	int64_t arg = ev->d.fcntl.arg;
+	int64_t arg = ev->d.fcntl.arg, ret = ev->err ? 0 : ev->ret; /* a failed get: all false */
 	jw_name(w, "cmd", fcntl_cmd_name(cmd, buf, sizeof buf));
 	switch (cmd) {
-	case F_DUPFD: case F_DUPFD_CLOEXEC:
-		jw_int(w, "minfd", arg);
+	case F_GETFD:
+		jw_bool(w, "O_CLOEXEC", ret & FD_CLOEXEC); /* the original's key */
 		break;
 	case F_SETFD:
-		jw_bool(w, "O_CLOEXEC", arg & FD_CLOEXEC); /* the original's name */
+		jw_bool(w, "O_CLOEXEC", arg & FD_CLOEXEC);
+		break;
+	case F_GETFL:
+		fl_flags_json(w, ret);
 		break;
 	case F_SETFL:
-		jw_bool(w, "O_APPEND", arg & O_APPEND);
-		jw_bool(w, "O_ASYNC", arg & O_ASYNC);
-		jw_bool(w, "O_NONBLOCK", arg & O_NONBLOCK);
+		fl_flags_json(w, arg);
 		break;
-	case F_SETOWN: case F_SETSIG:
-		jw_int(w, "arg", arg);
+	case F_DUPFD: case F_DUPFD_CLOEXEC:
+		jw_int(w, "arg", (int32_t)arg);
+		sockinfo_json(w, &ev->d.fcntl.sock);
+		break;
+	case F_SETOWN: case F_SETSIG: case F_SETLEASE: case F_NOTIFY: case F_SETPIPE_SZ:
+		jw_int(w, "arg", (int32_t)arg);
 		break;
 	default:
 		break;
@@ -290,8 +315,12 @@ static void details_json(struct jw *w, const struct event *ev) {
 	char buf[24];
 	jw_obj_begin(w, "details");
 	switch (ev->type) {
-	case EV_SOCKET: case EV_FORKED_SOCKET: case EV_GHOST_SOCKET:
+	case EV_SOCKET:
 		sockinfo_json(w, &ev->d.sock);
+		break;
+	case EV_FORKED_SOCKET: case EV_GHOST_SOCKET:
+		sockinfo_json(w, &ev->d.sock);
+		jw_int(w, "fd", ev->ret); /* return_value is 0, as the original's */
 		break;
 	case EV_BIND: case EV_CONNECT: case EV_GETSOCKNAME: case EV_GETPEERNAME:
 		if (ev->d.addr.family) addr_json(w, "addr", &ev->d.addr);
@@ -314,10 +343,9 @@ static void details_json(struct jw *w, const struct event *ev) {
 	case EV_SEND: case EV_RECV: case EV_SENDTO: case EV_RECVFROM:
 		jw_int(w, "bytes", (int64_t)ev->d.io.bytes);
 		flags_json(w, ev->type, ev->d.io.flags);
-		if (ev->type == EV_SENDTO || ev->type == EV_RECVFROM) {
-			if (ev->d.io.addr.family) addr_json(w, "addr", &ev->d.io.addr);
-			else jw_null(w, "addr");
-		}
+		/* Left out when the program passed no address, as the original. */
+		if ((ev->type == EV_SENDTO || ev->type == EV_RECVFROM) && ev->d.io.addr.family)
+			addr_json(w, "addr", &ev->d.io.addr);
 		break;
 	case EV_WRITE: case EV_READ: case EV_SENDFILE:
 		jw_int(w, "bytes", (int64_t)ev->d.io.bytes);
@@ -387,7 +415,9 @@ void event_json_line(const struct event *ev, struct outbuf *o) {
 	jw_name(&w, "type", ev->type < EV__COUNT ? event_names[ev->type] : "unknown");
 	jw_int(&w, "timestamp_usec", ev->ts_usec);
 	jw_int(&w, "duration_nsec", ev->dur_nsec);
-	jw_int(&w, "return_value", ev->ret);
+	/* A pseudo event made no call: 0, as the original (its fd is in details). */
+	bool pseudo_sock = ev->type == EV_FORKED_SOCKET || ev->type == EV_GHOST_SOCKET;
+	jw_int(&w, "return_value", pseudo_sock ? 0 : ev->ret);
 	jw_bool(&w, "success", ev->err == 0);
 	if (ev->err) jw_name(&w, "errno", errno_name(ev->err, buf, sizeof buf));
 	jw_int(&w, "thread_id", ev->tid);

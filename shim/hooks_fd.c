@@ -242,6 +242,7 @@ static int traced_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg) {
 		ev_init(&ev, EV_FCNTL, ret, ret < 0, err);
 		ev.d.fcntl.cmd = cmd;
 		ev.d.fcntl.arg = arg;
+		ev.d.fcntl.sock = s->info;
 		record(s, fd, &ev);
 	}
 	errno = err;
@@ -296,7 +297,7 @@ EXPORT FILE *fdopen(int fd, const char *mode) {
 	struct sock *s = traced(fd);
 	if (s) {
 		struct event ev;
-		ev_init(&ev, EV_FDOPEN, f ? 0 : -1, !f, err);
+		ev_init(&ev, EV_FDOPEN, f != NULL, !f, err); /* 1/0, as the original */
 		snprintf(ev.d.fdopen.mode, sizeof ev.d.fdopen.mode, "%s", mode ? mode : "");
 		record(s, fd, &ev);
 	}

@@ -6,6 +6,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <limits.h>
 
 #include "addr.h"
 #include "capture.h"
@@ -94,16 +95,19 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
  * heap copy of all of them in ev->extra. Returns the total length. */
 static uint64_t fill_iov(struct event *ev, struct ev_msg *m, const struct iovec *iov, int cnt, bool may_alloc) {
 	uint64_t total = 0;
-	m->iovcnt = cnt > 0 ? (uint32_t)cnt : 0;
+	m->iovcnt = cnt; /* recorded as passed, -1 included */
+	/* Past IOV_MAX the kernel refuses the call without reading the array:
+	 * neither do we (it may be shorter than the count). */
+	uint32_t n = cnt > 0 && cnt <= IOV_MAX ? (uint32_t)cnt : 0;
 	uint32_t *all = NULL;
-	if (iov && m->iovcnt > EV_IOV_INLINE && may_alloc) {
-		all = malloc(m->iovcnt * sizeof *all);
+	if (iov && n > EV_IOV_INLINE && may_alloc) {
+		all = malloc(n * sizeof *all);
 		if (all) {
 			ev->extra = all;
-			ev->extra_len = m->iovcnt * (uint32_t)sizeof *all;
+			ev->extra_len = n * (uint32_t)sizeof *all;
 		}
 	}
-	for (uint32_t i = 0; iov && i < m->iovcnt; i++) {
+	for (uint32_t i = 0; iov && i < n; i++) {
 		total += iov[i].iov_len;
 		if (i < EV_IOV_INLINE) m->iov_sizes[i] = (uint32_t)iov[i].iov_len;
 		if (all) all[i] = (uint32_t)iov[i].iov_len;
@@ -117,6 +121,7 @@ static uint64_t fill_msg(struct event *ev, struct ev_msg *m, const struct msghdr
 	if (!msg) return 0;
 	uint64_t total = fill_iov(ev, m, msg->msg_iov, (int)msg->msg_iovlen, may_alloc);
 	m->controllen = (uint32_t)msg->msg_controllen;
+	m->msg_flags = msg->msg_flags;
 	if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)) {
 		for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c && m->ncmsg < EV_CMSG_MAX;
 		     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {

@@ -52,8 +52,10 @@ const char *socktype_name(int type, char *buf, size_t len) {
 }
 
 const char *sockopt_level_name(int level, char *buf, size_t len) {
-	static const struct name t[] = {N(SOL_SOCKET), N(IPPROTO_IP), N(IPPROTO_IPV6),
-					N(IPPROTO_TCP), N(IPPROTO_UDP)};
+	/* The original's names (SOL_*, not IPPROTO_*: the same numbers). */
+	static const struct name t[] = {N(SOL_SOCKET), {IPPROTO_TCP, "SOL_TCP"}, {IPPROTO_UDP, "SOL_UDP"},
+					{IPPROTO_IP, "SOL_IP"}, {IPPROTO_IPV6, "SOL_IPV6"},
+					{IPPROTO_ICMPV6, "SOL_ICMPV6"}, {IPPROTO_RAW, "SOL_RAW"}};
 	return LOOKUP(t, level);
 }
 
@@ -109,4 +111,25 @@ const char *fcntl_cmd_name(int cmd, char *buf, size_t len) {
 const char *epoll_op_name(int op, char *buf, size_t len) {
 	static const struct name t[] = {N(EPOLL_CTL_ADD), N(EPOLL_CTL_MOD), N(EPOLL_CTL_DEL)};
 	return LOOKUP(t, op);
+}
+
+/* getprotobynumber()'s names, as a table: the call is not async-signal-safe
+ * (hooks run in signal handlers) and opens /etc/protocols in the program.
+ * These are netbase's /etc/protocols entries (Debian 12) for every number
+ * it lists; bionic's built-in table gives the same names. */
+const char *protocol_name(int proto, char *buf, size_t len) {
+	static const struct name t[] = {
+	    {1, "icmp"}, {2, "igmp"}, {3, "ggp"}, {4, "ipencap"}, {5, "st"}, {6, "tcp"},
+	    {8, "egp"}, {9, "igp"}, {12, "pup"}, {17, "udp"}, {20, "hmp"}, {22, "xns-idp"},
+	    {27, "rdp"}, {29, "iso-tp4"}, {33, "dccp"}, {36, "xtp"}, {37, "ddp"},
+	    {38, "idpr-cmtp"}, {41, "ipv6"}, {43, "ipv6-route"}, {44, "ipv6-frag"},
+	    {45, "idrp"}, {46, "rsvp"}, {47, "gre"}, {50, "esp"}, {51, "ah"}, {57, "skip"},
+	    {58, "ipv6-icmp"}, {59, "ipv6-nonxt"}, {60, "ipv6-opts"}, {73, "rspf"},
+	    {81, "vmtp"}, {88, "eigrp"}, {89, "ospf"}, {93, "ax.25"}, {94, "ipip"},
+	    {97, "etherip"}, {98, "encap"}, {103, "pim"}, {108, "ipcomp"}, {112, "vrrp"},
+	    {115, "l2tp"}, {124, "isis"}, {132, "sctp"}, {133, "fc"}, {135, "mobility-header"},
+	    {136, "udplite"}, {137, "mpls-in-ip"}, {138, "manet"}, {139, "hip"},
+	    {140, "shim6"}, {141, "wesp"}, {142, "rohc"}, {143, "ethernet"}, {262, "mptcp"}};
+	/* 0 is "0" (the original asked only for non-zero numbers). */
+	return proto == 0 ? "0" : LOOKUP(t, proto);
 }

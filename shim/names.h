@@ -13,6 +13,7 @@ const char *sockopt_level_name(int level, char *buf, size_t len);
 const char *sockopt_name(int level, int optname, char *buf, size_t len);
 const char *ioctl_name(unsigned long request, char *buf, size_t len);
 const char *fcntl_cmd_name(int cmd, char *buf, size_t len);
+const char *protocol_name(int proto, char *buf, size_t len);
 const char *epoll_op_name(int op, char *buf, size_t len);
 
 #endif

@@ -103,7 +103,7 @@ func TestExec(t *testing.T) {
 		t.Fatalf("execd: want 2 sockets (inherited, own), got %d", len(a.Sockets))
 	}
 	inh := sock(t, a, 0)
-	if first := inh.Events[0]; !first.FakeCall || (first.Type != "ghost_socket" && first.Type != "forked_socket") {
+	if first := inh.Events[0]; !first.FakeCall || first.Type != "ghost_socket" {
 		t.Errorf("inherited socket after exec starts with %s (fake %v), want ghost_socket", first.Type, first.FakeCall)
 	}
 	expectCallAt(t, r, inh, "send", 1, 0, "")
