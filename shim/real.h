@@ -6,6 +6,7 @@
 
 #include "shim.h"
 #include "calltime.h"
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,6 +17,8 @@
 
 #ifdef __ANDROID__
 typedef __sighandler_t sighandler_t;
+/* bionic's private resolver context (Java's InetAddress passes one). */
+struct android_net_context;
 #endif
 
 struct real_fns {

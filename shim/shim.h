@@ -19,10 +19,12 @@
 /* bionic declares ioctl(int, int, ...); glibc ioctl(int, unsigned long, ...).
  * bionic and older glibc take const arguments in sendmmsg/recvmmsg. */
 #ifdef __ANDROID__
+#define NI_LEN_T size_t /* getnameinfo's buffer lengths */
 #define IOCTL_REQUEST_T int
 #define MMSG_CONST const
 #define MMSG_TIMEOUT_CONST const
 #else
+#define NI_LEN_T socklen_t
 #define IOCTL_REQUEST_T unsigned long
 #define MMSG_CONST
 #define MMSG_TIMEOUT_CONST

@@ -1,7 +1,7 @@
 // Package tracefile reads a tcpsnitch trace directory: one directory per
 // traced process (<app>_NNN), holding one N.json event list per internet
-// socket, optional N.pcap captures and logs.txt. See
-// /work/shared/trace-format.md for the format itself.
+// socket, optional N.pcap captures, dns.json (the names it resolved) and
+// logs.txt. docs/trace-format.md describes the format.
 package tracefile
 
 import (
@@ -31,6 +31,10 @@ type Process struct {
 	Seq     int       // 0 for "curl_000"
 	Sockets []*Socket // sorted by socket index
 	Logs    string    // content of logs.txt, "" when absent
+	// DNS holds the name lookups of dns.json in file order (nil when the
+	// process resolved no name, or for traces of shims that did not record
+	// them).
+	DNS []Event
 }
 
 // Socket is one N.json file, with its N.pcap when there is one.
@@ -51,13 +55,13 @@ type Event struct {
 	// is false for traces of shims that did not record it (the original's).
 	DurationNsec int64
 	HasDuration  bool
-	ReturnValue   int64
-	Success       bool
-	Errno         string // "" when the call succeeded
-	ThreadID      int64
-	FakeCall      bool
-	Details       map[string]any
-	Line          int // 1-based line in its file, for error messages
+	ReturnValue  int64
+	Success      bool
+	Errno        string // "" when the call succeeded
+	ThreadID     int64
+	FakeCall     bool
+	Details      map[string]any
+	Line         int // 1-based line in its file, for error messages
 }
 
 var (
@@ -133,6 +137,15 @@ func ReadProcess(dir string) (*Process, error) {
 		p.Sockets = append(p.Sockets, s)
 	}
 	sort.Slice(p.Sockets, func(i, j int) bool { return p.Sockets[i].Index < p.Sockets[j].Index })
+	if f, err := os.Open(filepath.Join(dir, "dns.json")); err == nil {
+		p.DNS, err = ReadEvents(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "dns.json"), err)
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, fmt.Errorf("reading dns.json: %w", err)
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "logs.txt")); err == nil {
 		p.Logs = string(b)
 	} else if !os.IsNotExist(err) {
