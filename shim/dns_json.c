@@ -61,9 +61,12 @@ static void sockaddr_fields(struct jw *w, const struct sockaddr *sa, socklen_t l
 		ip_fields(w, AF_INET6, &in6->sin6_addr);
 		snprintf(port, sizeof port, "%u", ntohs(in6->sin6_port));
 		jw_name(w, "port", port);
-	} else if (sa && (size_t)len >= sizeof(sa_family_t)) {
+	} else {
+		/* Another family, or too short to read: the family alone
+		 * (AF_UNSPEC when there is not even that). */
 		char buf[16];
-		jw_name(w, "sa_family", domain_name(sa->sa_family, buf, sizeof buf));
+		int family = sa && (size_t)len >= sizeof(sa_family_t) ? sa->sa_family : AF_UNSPEC;
+		jw_name(w, "sa_family", domain_name(family, buf, sizeof buf));
 	}
 }
 

@@ -6,6 +6,7 @@
  * becomes one line of <process dir>/dns.json (dns_json.h). res_query and
  * res_search are left out: few programs call them, and glibc reaches them
  * under other symbol names (__res_query). */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "dns_json.h"

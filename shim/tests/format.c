@@ -1,7 +1,9 @@
 /* Values the original wrote in a particular way (tests/shim/original_test.go):
  *   protocols: sockets made with explicit protocol numbers; for each one
  *              created, "proto N" in creation order (sockets 0, 1, ...)
- *   iovneg:    writev/readv with iovcnt -1 (EINVAL) on a UDP pair (0, 1) */
+ *   iovneg:    writev/readv with iovcnt -1 (EINVAL) on a UDP pair (0, 1)
+ *   cmsg:      sendmsg with an IP_TTL control message, recvmsg getting one
+ *              back (IP_RECVTTL), on a UDP pair (0, 1) */
 #define _GNU_SOURCE
 #include "common.h"
 #include <sys/uio.h>
@@ -28,6 +30,26 @@ int main(int argc, char **argv) {
                 udp_pair(AF_INET, &a, &b);
                 CALL("writev", writev(a, &iov, -1));
                 CALL("readv", readv(b, &iov, -1));
+                return 0;
+        }
+        if (mode_is(argc, argv, "cmsg")) {
+                int a, b, on = 1, ttl = 9;
+                udp_pair(AF_INET, &a, &b);
+                CHECK(setsockopt(b, IPPROTO_IP, IP_RECVTTL, &on, sizeof on));
+                char cbuf[CMSG_SPACE(sizeof(int))], data[4] = "abc";
+                struct iovec iov = {data, sizeof data};
+                struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+                struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+                c->cmsg_level = IPPROTO_IP;
+                c->cmsg_type = IP_TTL;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &ttl, sizeof ttl);
+                CALL("sendmsg", sendmsg(a, &m, 0));
+                char rbuf[CMSG_SPACE(sizeof(int)) + 64];
+                struct msghdr r = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = rbuf, .msg_controllen = sizeof rbuf};
+                CALL("recvmsg", recvmsg(b, &r, 0));
+                fact("recv_ttl", *(int *)CMSG_DATA(CMSG_FIRSTHDR(&r)));
+                fact("cmsg_len", (long)CMSG_LEN(sizeof(int)));
                 return 0;
         }
         return 2;

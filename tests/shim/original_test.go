@@ -145,3 +145,29 @@ func TestPseudoSocketEventsReturnZero(t *testing.T) {
 		t.Errorf("forked_socket events name fds %v, want 3 distinct ones", fds)
 	}
 }
+
+// TestControlMessages: control_data lists each control message with the
+// original's cmsg_level and cmsg_type (numbers) and the added cmsg_len.
+func TestControlMessages(t *testing.T) {
+	prog := build(t, "format")
+	r := run(t, prog, nil, "cmsg")
+	p := r.proc(t)
+	if r.fact(t, "recv_ttl") != 9 {
+		t.Fatalf("the TTL did not go through: %s", r.stdout)
+	}
+	cmsgLen := r.fact(t, "cmsg_len") // 20 on 64-bit targets, 16 on 32-bit
+	for i, typ := range []string{"sendmsg", "recvmsg"} {
+		ev := expectCall(t, r, sock(t, p, i), typ, 0, "")
+		v, _ := ev.Detail("msghdr", "control_data")
+		list, _ := v.([]any)
+		if len(list) != 1 {
+			t.Fatalf("%s: control_data %v, want one message", typ, v)
+		}
+		m, _ := list[0].(map[string]any)
+		for k, want := range map[string]int64{"cmsg_level": 0 /* IPPROTO_IP */, "cmsg_type": 2 /* IP_TTL */, "cmsg_len": cmsgLen} {
+			if n, err := jsonInt(m[k]); err != nil || n != want {
+				t.Errorf("%s: control_data[0].%s = %v, want %d", typ, k, m[k], want)
+			}
+		}
+	}
+}
