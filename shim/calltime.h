@@ -15,6 +15,7 @@
 
 #include <time.h>
 
+#include "fdtable.h"
 #include "tstate.h"
 
 enum real_id {
@@ -35,6 +36,14 @@ static inline int64_t now_nsec(void) {
 /* The shim's own calls (in_shim: writer thread, logging) are not timed. */
 static inline __attribute__((always_inline)) void call_mark(enum real_id id) {
 	if (LIKELY(!tcpsnitch_tstate.in_shim)) tcpsnitch_call_start[id] = now_nsec();
+}
+
+/* The same for the calls programs make on every kind of fd (read, write,
+ * readv, writev): an fd already known not to be a traced socket skips the
+ * clock, so file and pipe I/O pays one array read, not a clock read
+ * (measured: +10% CPU on a loop of 64-byte file writes and reads). */
+static inline __attribute__((always_inline)) void call_mark_fd(enum real_id id, int fd) {
+	if (fdt_peek(fd) != FD_IGNORED) call_mark(id);
 }
 
 /* When the real call behind an event of this type started, in this thread

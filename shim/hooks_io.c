@@ -74,19 +74,19 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t len) {
-	ssize_t ret = REAL(write)(fd, buf, len);
+	ssize_t ret = REAL_FD(write, fd)(fd, buf, len);
 	record_io(EV_WRITE, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t read(int fd, void *buf, size_t len) {
-	ssize_t ret = REAL(read)(fd, buf, len);
+	ssize_t ret = REAL_FD(read, fd)(fd, buf, len);
 	record_io(EV_READ, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
 
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
-	ssize_t ret = REAL(__read_chk)(fd, buf, len, buflen);
+	ssize_t ret = REAL_FD(__read_chk, fd)(fd, buf, len, buflen);
 	record_io(EV_READ, fd, ret, len, 0, NULL, 0);
 	return ret;
 }
@@ -223,7 +223,7 @@ static void record_iov(int type, int fd, ssize_t ret, int err, const struct iove
 }
 
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
-	ssize_t ret = REAL(writev)(fd, iov, cnt);
+	ssize_t ret = REAL_FD(writev, fd)(fd, iov, cnt);
 	int err = errno;
 	record_iov(EV_WRITEV, fd, ret, err, iov, cnt);
 	errno = err;
@@ -231,7 +231,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
 }
 
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt) {
-	ssize_t ret = REAL(readv)(fd, iov, cnt);
+	ssize_t ret = REAL_FD(readv, fd)(fd, iov, cnt);
 	int err = errno;
 	record_iov(EV_READV, fd, ret, err, iov, cnt);
 	errno = err;

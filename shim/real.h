@@ -35,5 +35,8 @@ void real_init(void);
  * also notes the time the call starts (calltime.h). */
 #define REAL(name) \
 	(*(call_mark(RID_##name), LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
+/* REAL_FD(read, fd)(fd, buf, len): REAL for the calls made on any fd. */
+#define REAL_FD(name, fd) \
+	(*(call_mark_fd(RID_##name, fd), LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
 
 #endif
