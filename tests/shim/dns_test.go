@@ -99,6 +99,8 @@ func runTool(t *testing.T, prog string, args ...string) *tracefile.Trace {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A real program's trace holds to the format document too.
+	checkTraceAgainstDoc(t, dir)
 	return tr
 }
 

@@ -278,22 +278,75 @@ var formatRuns = []struct {
 	{"format", nil, []string{"protocols"}}, {"format", nil, []string{"iovneg"}}, {"format", nil, []string{"cmsg"}},
 }
 
-func TestTracesMatchTheFormatDocument(t *testing.T) {
-	spec := parseFormatDoc(t, filepath.Join(repoRoot(), "docs", "trace-format.md"))
-	shimTypes := shimEventTypes(t)
-	sockTypes, dnsTypes := map[string]bool{}, map[string]bool{}
-	for _, typ := range shimTypes {
-		if spec.details[typ] == nil {
-			t.Errorf("event type %s (shim/event.h) has no table in the document", typ)
-		}
-		sockTypes[typ] = true
-	}
-	for typ := range spec.details {
-		if !sockTypes[typ] {
-			dnsTypes[typ] = true // the document's other types live in dns.json
-		}
-	}
+// docSpec is the document's tables and which types go in which file,
+// parsed once per test binary.
+type docSpec struct {
+	*formatSpec
+	shimTypes           []string
+	sockTypes, dnsTypes map[string]bool
+}
 
+var (
+	docOnce   sync.Once
+	docParsed *docSpec
+)
+
+func loadDocSpec(t *testing.T) *docSpec {
+	t.Helper()
+	docOnce.Do(func() {
+		spec := parseFormatDoc(t, filepath.Join(repoRoot(), "docs", "trace-format.md"))
+		d := &docSpec{formatSpec: spec, shimTypes: shimEventTypes(t), sockTypes: map[string]bool{}, dnsTypes: map[string]bool{}}
+		for _, typ := range d.shimTypes {
+			if spec.details[typ] == nil {
+				t.Errorf("event type %s (shim/event.h) has no table in the document", typ)
+			}
+			d.sockTypes[typ] = true
+		}
+		for typ := range spec.details {
+			if !d.sockTypes[typ] {
+				d.dnsTypes[typ] = true // the document's other types live in dns.json
+			}
+		}
+		docParsed = d
+	})
+	if docParsed == nil {
+		t.Fatal("docs/trace-format.md could not be parsed (see the first test that read it)")
+	}
+	return docParsed
+}
+
+// checkTraceAgainstDoc checks every line of every N.json and dns.json under
+// a trace directory; it returns how many lines of each type it saw.
+func checkTraceAgainstDoc(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	d := loadDocSpec(t)
+	seen := map[string]int{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	for _, f := range files {
+		allowed := d.sockTypes
+		if filepath.Base(f) == "dns.json" {
+			allowed = d.dnsTypes
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(nil, 1<<24)
+		for n := 1; sc.Scan(); n++ {
+			typ, errs := d.checkLine(sc.Bytes(), allowed)
+			for _, e := range errs {
+				t.Errorf("%s:%d: %s", f, n, e)
+			}
+			seen[typ]++
+		}
+		fh.Close()
+	}
+	return seen
+}
+
+func TestTracesMatchTheFormatDocument(t *testing.T) {
+	d := loadDocSpec(t)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	lines := 0
@@ -303,37 +356,20 @@ func TestTracesMatchTheFormatDocument(t *testing.T) {
 			t.Run(fr.prog+" "+strings.Join(fr.args, " "), func(t *testing.T) {
 				t.Parallel()
 				r := run(t, build(t, fr.prog), fr.o, fr.args...)
-				files, _ := filepath.Glob(filepath.Join(r.dir, "*", "*.json"))
-				for _, f := range files {
-					allowed := sockTypes
-					if filepath.Base(f) == "dns.json" {
-						allowed = dnsTypes
-					}
-					fh, err := os.Open(f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					sc := bufio.NewScanner(fh)
-					sc.Buffer(nil, 1<<24)
-					for n := 1; sc.Scan(); n++ {
-						typ, errs := spec.checkLine(sc.Bytes(), allowed)
-						for _, e := range errs {
-							t.Errorf("%s:%d: %s", f, n, e)
-						}
-						mu.Lock()
-						seen[typ]++
-						lines++
-						mu.Unlock()
-					}
-					fh.Close()
+				got := checkTraceAgainstDoc(t, r.dir)
+				mu.Lock()
+				for typ, n := range got {
+					seen[typ] += n
+					lines += n
 				}
+				mu.Unlock()
 			})
 		}
 	})
 	// The runs must have exercised every type the shim writes and the
 	// resolver calls of resolve.c, or the check above proves little.
 	var missing []string
-	for _, typ := range shimTypes {
+	for _, typ := range d.shimTypes {
 		if seen[typ] == 0 {
 			missing = append(missing, typ)
 		}
@@ -354,7 +390,7 @@ func TestTracesMatchTheFormatDocument(t *testing.T) {
 // document does not list, a missing "always" key and a value of the wrong
 // type (else the test above could pass on anything).
 func TestFormatCheckerCatchesDrift(t *testing.T) {
-	spec := parseFormatDoc(t, filepath.Join(repoRoot(), "docs", "trace-format.md"))
+	spec := loadDocSpec(t)
 	allowed := map[string]bool{"connect": true}
 	good := `{"type": "connect", "timestamp_usec": 1, "duration_nsec": 5, "return_value": 0, "success": true, "thread_id": 2, "fake_call": false, "details": {"addr": {"sa_family": "AF_INET", "ip": "127.0.0.1", "port": "80"}}}`
 	if _, errs := spec.checkLine([]byte(good), allowed); len(errs) > 0 {
