@@ -63,7 +63,8 @@ type appProc struct {
 	cmd    *exec.Cmd
 	output *lockedBuffer
 	exited chan struct{}
-	named  atomic.Bool // past the linker (see namedApp)
+	named  atomic.Bool  // past the linker (see namedApp)
+	pid    atomic.Int64 // the app process itself (the wrapper shell may fork it)
 }
 
 type lockedBuffer struct {
@@ -252,22 +253,33 @@ func (d *Device) namedApp(pkg string) *appProc {
 	return nil
 }
 
-// markNamed records that the process pid passed the linker.
+// markNamed records that the process pid passed the linker. It is the
+// launched process or, when the wrapper shell forked it, one of its group.
 func (d *Device) markNamed(pid int) {
+	pgid, _ := syscall.Getpgid(pid)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range d.apps {
-		if a.cmd.Process != nil && a.cmd.Process.Pid == pid {
+		if a.cmd.Process != nil && (a.cmd.Process.Pid == pid || a.cmd.Process.Pid == pgid) {
+			a.pid.Store(int64(pid))
 			a.named.Store(true)
 		}
 	}
+}
+
+// appPid is the app's own process: the one that passed the linker.
+func (a *appProc) appPid() int {
+	if p := a.pid.Load(); p != 0 {
+		return int(p)
+	}
+	return a.cmd.Process.Pid
 }
 
 // AppPID is the pid (in the host's pid namespace, the same as inside the
 // device) of the package's running process, or 0.
 func (d *Device) AppPID(pkg string) int {
 	if a := d.runningApp(pkg); a != nil {
-		return a.cmd.Process.Pid
+		return a.appPid()
 	}
 	return 0
 }

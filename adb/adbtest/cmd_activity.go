@@ -114,7 +114,7 @@ func (c *call) pidof() int {
 			continue
 		}
 		if a := c.d.namedApp(name); a != nil {
-			pids = append(pids, itoa(a.cmd.Process.Pid))
+			pids = append(pids, itoa(a.appPid()))
 		}
 	}
 	if len(pids) == 0 {
@@ -156,7 +156,7 @@ func (c *call) ps() int {
 	rows := []row{{"root", 0, 1, "init", "u:r:init:s0"}}
 	for _, a := range c.d.appList() {
 		if a.running() && a.named.Load() {
-			rows = append(rows, row{appUserName(a.pkg.uid), a.pkg.uid, a.cmd.Process.Pid, a.pkg.Name,
+			rows = append(rows, row{appUserName(a.pkg.uid), a.pkg.uid, a.appPid(), a.pkg.Name,
 				"u:r:" + a.pkg.domain() + ":s0:c512,c768"})
 		}
 	}

@@ -26,7 +26,12 @@ func (c *call) pm(args []string) int {
 			c.eprintf("Error: no package specified\n")
 			return 1
 		}
-		p := c.d.packages[args[len(args)-1]]
+		name := args[len(args)-1]
+		if name == "android" {
+			c.printf("package:/system/framework/framework-res.apk\n")
+			return 0
+		}
+		p := c.d.packages[name]
 		if p == nil {
 			return 1
 		}
