@@ -155,8 +155,8 @@ func TestDetectRootVariants(t *testing.T) {
 
 func TestParseUIDAndPS(t *testing.T) {
 	for out, want := range map[string]int{
-		"uid=0(root) gid=0(root) groups=0(root) context=u:r:su:s0\n":   0,
-		"uid=2000(shell) gid=2000(shell) groups=1003(graphics)\n":       2000,
+		"uid=0(root) gid=0(root) groups=0(root) context=u:r:su:s0\n":  0,
+		"uid=2000(shell) gid=2000(shell) groups=1003(graphics)\n":     2000,
 		"uid=10123(u0_a123) gid=10123(u0_a123) groups=3003(inet)\r\n": 10123,
 	} {
 		if got, err := ParseUID(out); err != nil || got != want {
