@@ -11,8 +11,9 @@
 
 /* The real function's pointer, possibly NULL. */
 #define REAL_PTR(name) (LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name))
-/* The real function, or fallback when the libc has none. */
-#define REAL_OR(name, fallback) (REAL_PTR(name) ? REAL_PTR(name) : (fallback))
+/* The real function, or fallback when the libc has none; like REAL, notes
+ * when the call starts (calltime.h). */
+#define REAL_OR(name, fallback) (call_mark(RID_##name), REAL_PTR(name) ? REAL_PTR(name) : (fallback))
 
 int fallback_fdsan_close_with_tag(int fd, uint64_t tag);
 int fallback_close_range(unsigned int first, unsigned int last, int flags);

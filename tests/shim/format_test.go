@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/tracefile"
 )
 
 // field is one row of a table of the document.
@@ -274,7 +276,7 @@ var formatRuns = []struct {
 	{"fcntl", nil, []string{"stream"}}, {"fcntl", nil, []string{"dgram"}}, {"fcntl", nil, []string{"fail"}},
 	{"epoll", nil, []string{"stream"}}, {"epoll", nil, []string{"dgram"}}, {"epoll", nil, []string{"fail"}},
 	{"fdopen", nil, []string{"stream"}}, {"fdopen", nil, []string{"dgram"}}, {"fdopen", nil, []string{"fail"}},
-	{"fork", nil, nil}, {"ghost", nil, nil}, {"duration", nil, nil}, {"resolve", nil, nil},
+	{"fork", nil, nil}, {"ghost", nil, nil}, {"fortify", nil, []string{"8"}}, {"duration", nil, nil}, {"resolve", nil, nil},
 	{"format", nil, []string{"protocols"}}, {"format", nil, []string{"iovneg"}}, {"format", nil, []string{"cmsg"}},
 }
 
@@ -342,8 +344,48 @@ func checkTraceAgainstDoc(t *testing.T, dir string) map[string]int {
 		}
 		fh.Close()
 	}
+	checkDurationsInOrder(t, dir)
 	return seen
 }
+
+// checkDurationsInOrder: one thread makes its calls one after the other, so
+// in a socket's file an event of a thread cannot have started before the
+// previous event of that thread ended (a start taken from another, older
+// call would show here). Start = end − duration_nsec, to the microsecond.
+func checkDurationsInOrder(t *testing.T, dir string) {
+	t.Helper()
+	tr, err := tracefile.Open(dir)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	for _, p := range tr.Processes {
+		for _, s := range p.Sockets {
+			last := map[int64]tracefile.Event{}
+			for _, ev := range s.Events {
+				if ev.FakeCall { // pseudo events are written when the shim notices, not in call order
+					continue
+				}
+				if ev.DurationNsec == 0 && ev.Type != "tcp_info" {
+					// No call takes no time: its start was never noted.
+					t.Errorf("%s line %d: %s has duration_nsec 0", s.Path, ev.Line, ev.Type)
+				}
+				prev, ok := last[ev.ThreadID]
+				last[ev.ThreadID] = ev
+				if !ok {
+					continue
+				}
+				if ev.DurationNsec >= (ev.TimestampUsec-prev.TimestampUsec+1)*1000 {
+					t.Errorf("%s line %d: %s lasted %d ns, so began before the %s of line %d ended (%d µs before it)",
+						s.Path, ev.Line, ev.Type, ev.DurationNsec, prev.Type, prev.Line, ev.TimestampUsec-prev.TimestampUsec)
+				}
+			}
+		}
+	}
+}
+
+// buildFlags: programs built as their own tests build them.
+var buildFlags = map[string][]string{"fortify": {"-O2", "-D_FORTIFY_SOURCE=2"}}
 
 func TestTracesMatchTheFormatDocument(t *testing.T) {
 	d := loadDocSpec(t)
@@ -355,7 +397,7 @@ func TestTracesMatchTheFormatDocument(t *testing.T) {
 			fr := fr
 			t.Run(fr.prog+" "+strings.Join(fr.args, " "), func(t *testing.T) {
 				t.Parallel()
-				r := run(t, build(t, fr.prog), fr.o, fr.args...)
+				r := run(t, build(t, fr.prog, buildFlags[fr.prog]...), fr.o, fr.args...)
 				got := checkTraceAgainstDoc(t, r.dir)
 				mu.Lock()
 				for typ, n := range got {
