@@ -1,12 +1,25 @@
 #include "calltime.h"
 
 #include "event.h"
+/* The hooks of fclose and of 32-bit glibc's time64 entry points (time64.h)
+ * come with the same change of the shim: their slots are counted here when
+ * it is in (the same event types, reached through other functions). */
+#if __has_include("time64.h")
+#include "time64.h"
+#define HAVE_FCLOSE_HOOK 1
+#endif
 
 TSTATE_TLS int64_t tcpsnitch_call_start[RID__COUNT];
 
 #define S(name) tcpsnitch_call_start[RID_##name]
 
 static int64_t latest(int64_t a, int64_t b) { return a > b ? a : b; }
+
+#ifdef TCPSNITCH_TIME64
+#define T64(name) S(name)
+#else
+#define T64(name) 0
+#endif
 
 /* Where several functions record the same event type (the _chk entry
  * points, the 64-bit variants, the ways a socket gets closed), the one
@@ -20,16 +33,16 @@ int64_t call_start_nsec(int type) {
 	case EV_LISTEN: return S(listen);
 	case EV_ACCEPT: return S(accept);
 	case EV_ACCEPT4: return S(accept4);
-	case EV_GETSOCKOPT: return S(getsockopt);
-	case EV_SETSOCKOPT: return S(setsockopt);
+	case EV_GETSOCKOPT: return latest(S(getsockopt), T64(__getsockopt64));
+	case EV_SETSOCKOPT: return latest(S(setsockopt), T64(__setsockopt64));
 	case EV_SEND: return S(send);
 	case EV_RECV: return latest(S(recv), S(__recv_chk));
 	case EV_SENDTO: return S(sendto);
 	case EV_RECVFROM: return latest(S(recvfrom), S(__recvfrom_chk));
-	case EV_SENDMSG: return S(sendmsg);
-	case EV_RECVMSG: return S(recvmsg);
-	case EV_SENDMMSG: return S(sendmmsg);
-	case EV_RECVMMSG: return S(recvmmsg);
+	case EV_SENDMSG: return latest(S(sendmsg), T64(__sendmsg64));
+	case EV_RECVMSG: return latest(S(recvmsg), T64(__recvmsg64));
+	case EV_SENDMMSG: return latest(S(sendmmsg), T64(__sendmmsg64));
+	case EV_RECVMMSG: return latest(S(recvmmsg), T64(__recvmmsg64));
 	case EV_GETSOCKNAME: return S(getsockname);
 	case EV_GETPEERNAME: return S(getpeername);
 	case EV_SOCKATMARK: return S(sockatmark);
@@ -43,6 +56,9 @@ int64_t call_start_nsec(int type) {
 #ifdef __ANDROID__
 		t = latest(t, S(android_fdsan_close_with_tag));
 #endif
+#ifdef HAVE_FCLOSE_HOOK
+		t = latest(t, S(fclose));
+#endif
 		return t;
 	}
 	case EV_DUP: return S(dup);
@@ -50,13 +66,13 @@ int64_t call_start_nsec(int type) {
 	case EV_DUP3: return S(dup3);
 	case EV_WRITEV: return S(writev);
 	case EV_READV: return S(readv);
-	case EV_IOCTL: return S(ioctl);
+	case EV_IOCTL: return latest(S(ioctl), T64(__ioctl_time64));
 	case EV_SENDFILE: return latest(S(sendfile), S(sendfile64));
 	case EV_POLL: return latest(S(poll), S(__poll_chk));
-	case EV_PPOLL: return latest(S(ppoll), S(__ppoll_chk));
-	case EV_SELECT: return S(select);
-	case EV_PSELECT: return S(pselect);
-	case EV_FCNTL: return latest(S(fcntl), S(fcntl64));
+	case EV_PPOLL: return latest(latest(S(ppoll), S(__ppoll_chk)), T64(__ppoll64));
+	case EV_SELECT: return latest(S(select), T64(__select64));
+	case EV_PSELECT: return latest(S(pselect), T64(__pselect64));
+	case EV_FCNTL: return latest(latest(S(fcntl), S(fcntl64)), T64(__fcntl_time64));
 	case EV_EPOLL_CTL: return S(epoll_ctl);
 	case EV_EPOLL_WAIT: return S(epoll_wait);
 	case EV_EPOLL_PWAIT: return S(epoll_pwait);
