@@ -98,14 +98,14 @@ static uint64_t fill_iov(struct event *ev, struct ev_msg *m, const struct iovec 
 	uint64_t total = 0;
 	m->iovcnt = cnt; /* recorded as passed, -1 included */
 	/* Past IOV_MAX the kernel refuses the call without reading the array:
-	 * neither do we (it may be shorter than the count). */
+	 * neither do we (it may be shorter than the count; see iovec_json). */
 	uint32_t n = cnt > 0 && cnt <= IOV_MAX ? (uint32_t)cnt : 0;
 	uint32_t *all = NULL;
-	if (iov && n > EV_IOV_INLINE && may_alloc) {
-		all = malloc(n * sizeof *all);
+	if (iov && m->iovcnt > EV_IOV_INLINE && may_alloc) {
+		all = malloc(m->iovcnt * sizeof *all);
 		if (all) {
 			ev->extra = all;
-			ev->extra_len = n * (uint32_t)sizeof *all;
+			ev->extra_len = m->iovcnt * (uint32_t)sizeof *all;
 		}
 	}
 	for (uint32_t i = 0; iov && i < n; i++) {

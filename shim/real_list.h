@@ -66,6 +66,10 @@ X(ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int, struct sockaddr *,
 X(ssize_t, __read_chk, (int, void *, size_t, size_t), 0)
 X(int, __poll_chk, (struct pollfd *, nfds_t, int, size_t), 0)
 X(int, __ppoll_chk, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t), 0)
+#ifdef __ANDROID__
+X(int, android_fdsan_close_with_tag, (int, uint64_t), 0)
+#endif
+/* Name resolution (hooks_dns.c). */
 X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **), 1)
 X(struct hostent *, gethostbyname, (const char *), 0)
 X(struct hostent *, gethostbyname2, (const char *, int), 0)
@@ -75,7 +79,6 @@ X(struct hostent *, gethostbyaddr, (const void *, socklen_t, int), 0)
 X(int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *, size_t, struct hostent **, int *), 0)
 X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, NI_LEN_T, char *, NI_LEN_T, int), 0)
 #ifdef __ANDROID__
-X(int, android_fdsan_close_with_tag, (int, uint64_t), 0)
 X(int, android_getaddrinfofornet, (const char *, const char *, const struct addrinfo *, unsigned, unsigned, struct addrinfo **), 0)
 X(int, android_getaddrinfofornetcontext, (const char *, const char *, const struct addrinfo *, const struct android_net_context *, struct addrinfo **), 0)
 #endif
