@@ -31,12 +31,13 @@ extern struct real_fns real_fns;
 extern bool real_ready;
 void real_init(void);
 
+/* The pointer to the real function, resolved on first use. */
+#define REAL_FN(name) (LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name))
+
 /* REAL(connect)(fd, addr, len): the libc function itself. Evaluating it
  * also notes the time the call starts (calltime.h). */
-#define REAL(name) \
-	(*(call_mark(RID_##name), LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
+#define REAL(name) (*(call_mark(RID_##name), REAL_FN(name)))
 /* REAL_FD(read, fd)(fd, buf, len): REAL for the calls made on any fd. */
-#define REAL_FD(name, fd) \
-	(*(call_mark_fd(RID_##name, fd), LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name)))
+#define REAL_FD(name, fd) (*(call_mark_fd(RID_##name, fd), REAL_FN(name)))
 
 #endif
