@@ -71,7 +71,12 @@ struct sock *fdt_get_slow(int fd, uintptr_t v) {
 	/* First use of this fd: one classification, then cached. */
 	int saved = errno;
 	struct ev_sockinfo info;
+	/* As shim code: its getsockopt/fcntl calls must not take the place of
+	 * the program's call being recorded as the start of its duration. */
+	int was_in_shim = tstate_get()->in_shim;
+	tstate_get()->in_shim = 1;
 	int kind = sock_classify(fd, &info);
+	tstate_get()->in_shim = was_in_shim;
 	errno = saved;
 	uintptr_t *p = slot(fd, true);
 	if (!p) return NULL;
