@@ -1,13 +1,6 @@
 #include "calltime.h"
 
 #include "event.h"
-/* The hooks of fclose and of 32-bit glibc's time64 entry points (time64.h)
- * come with the same change of the shim: their slots are counted here when
- * it is in (the same event types, reached through other functions). */
-#if __has_include("time64.h")
-#include "time64.h"
-#define HAVE_FCLOSE_HOOK 1
-#endif
 
 TSTATE_TLS int64_t tcpsnitch_call_start[RID__COUNT];
 
@@ -23,7 +16,11 @@ static int64_t latest(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* Where several functions record the same event type (the _chk entry
  * points, the 64-bit variants, the ways a socket gets closed), the one
- * called last is this event's. */
+ * called last is this event's. A hook that records one of these types
+ * through another libc function must have that function's slot listed
+ * here: its events would otherwise get no start (duration 0) or an older
+ * call's (the format test checks both). TCPSNITCH_TIME64 (time64.h, when
+ * included): 32-bit glibc's time64 entry points. */
 int64_t call_start_nsec(int type) {
 	switch (type) {
 	case EV_SOCKET: return S(socket);
@@ -56,9 +53,7 @@ int64_t call_start_nsec(int type) {
 #ifdef __ANDROID__
 		t = latest(t, S(android_fdsan_close_with_tag));
 #endif
-#ifdef HAVE_FCLOSE_HOOK
-		t = latest(t, S(fclose));
-#endif
+
 		return t;
 	}
 	case EV_DUP: return S(dup);
