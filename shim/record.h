@@ -24,9 +24,10 @@ static inline void ev_init(struct event *ev, int type, int64_t ret, bool failed,
 	ev->fake = 0;
 	ev->ret = ret;
 	ev->err = failed ? err : 0;
-	/* The end of the call, then its start (before anything else in this
-	 * thread can go through REAL again). */
-	int64_t end = now_nsec(), start = call_start_nsec(type);
+	/* The start first: a signal handler that runs in between and makes
+	 * the same call notes a later start, which must not pass the end. */
+	int64_t start = call_start_nsec(type);
+	int64_t end = now_nsec();
 	ev->ts_usec = end / 1000;
 	ev->dur_nsec = start > 0 && end > start ? end - start : 0;
 	ev->tid = tstate_tid();

@@ -268,6 +268,9 @@ func finish(t *testing.T, dir, stdout, stderr string, err error) *result {
 		t.Fatalf("reading trace: %v\nstderr:\n%s", terr, stderr)
 	}
 	r.trace = tr
+	// Every trace of every test holds to docs/trace-format.md (format_test.go).
+	checkTraceAgainstDoc(t, dir)
+	checkDurationsNonZero(t, dir)
 	return r
 }
 
