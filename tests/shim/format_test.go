@@ -413,6 +413,9 @@ func TestTracesMatchTheFormatDocument(t *testing.T) {
 			fr := fr
 			t.Run(fr.prog+" "+strings.Join(fr.args, " "), func(t *testing.T) {
 				t.Parallel()
+				if fr.prog == "fork" {
+					skipUnderQemu(t, "qemu-user 7.2 aborts when a multithreaded guest forks (as TestFork)")
+				}
 				r := run(t, build(t, fr.prog, buildFlags[fr.prog]...), fr.o, fr.args...)
 				// (finish has checked it against the document already.)
 				got := checkTraceAgainstDoc(t, r.dir)
@@ -430,7 +433,7 @@ func TestTracesMatchTheFormatDocument(t *testing.T) {
 	// resolver calls of resolve.c, or the check above proves little.
 	var missing []string
 	for _, typ := range d.shimTypes {
-		if seen[typ] == 0 {
+		if seen[typ] == 0 && !(typ == "forked_socket" && tgt.runner != nil) { // fork: see above
 			missing = append(missing, typ)
 		}
 	}
