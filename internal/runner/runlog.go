@@ -1,0 +1,123 @@
+package runner
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// RunLog is the file every traced process of one run appends to (the
+// shim's run_log option, shim/runlog.h): its warnings and errors, and at
+// exit a summary line, written even by processes that used no socket or
+// could not write their process directory. It lives outside the trace
+// (the temp dir) and is removed after the run.
+type RunLog struct{ Path string }
+
+// NewRunLog creates the empty run log. The shim never creates it, so once
+// Remove has run, a process that outlived tcpsnitch writes nothing.
+func NewRunLog() (*RunLog, error) {
+	f, err := os.CreateTemp("", "tcpsnitch-run-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the run log in %s: %w", os.TempDir(), err)
+	}
+	f.Close()
+	return &RunLog{Path: f.Name()}, nil
+}
+
+// Remove deletes the file (nil-safe).
+func (r *RunLog) Remove() {
+	if r != nil {
+		os.Remove(r.Path)
+	}
+}
+
+// Message is one distinct warning or error of the shim and how many times
+// it was logged (by every process of the run together).
+type Message struct {
+	Level string // "ERROR" or "WARN"
+	Text  string
+	Count int
+}
+
+// RunReport is what the run log says.
+type RunReport struct {
+	Reported int       // processes that wrote their exit summary
+	Sockets  int       // sockets those processes saw (written or not)
+	Messages []Message // distinct warnings and errors, in the order first seen
+}
+
+var (
+	runSummaryRe = regexp.MustCompile(`^(\d+) SUMMARY (\d+) (\d+) (\d+)$`)
+	runMessageRe = regexp.MustCompile(`^(\d+) (ERROR|WARN) (.*)$`)
+	// The shim's exit summary is also a warning when events were dropped:
+	// the CLI reports drops in its own words.
+	summaryTextRe = regexp.MustCompile(`^tcpsnitch: \d+ events recorded`)
+)
+
+// Read parses the run log. A process that execs writes a summary per
+// program it ran (same pid): each counts as one report.
+func (r *RunLog) Read() RunReport {
+	var rep RunReport
+	if r == nil {
+		return rep
+	}
+	f, err := os.Open(r.Path)
+	if err != nil {
+		return rep
+	}
+	defer f.Close()
+	index := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 64*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := runSummaryRe.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[4])
+			rep.Reported++
+			rep.Sockets += n
+			continue
+		}
+		m := runMessageRe.FindStringSubmatch(line)
+		if m == nil || summaryTextRe.MatchString(m[3]) {
+			continue
+		}
+		key := m[2] + " " + m[3]
+		if i, ok := index[key]; ok {
+			rep.Messages[i].Count++
+			continue
+		}
+		index[key] = len(rep.Messages)
+		rep.Messages = append(rep.Messages, Message{Level: m[2], Text: strings.TrimSpace(m[3]), Count: 1})
+	}
+	return rep
+}
+
+// maxMessages bounds how many distinct shim messages are printed after a
+// run (a message per failed file could flood the terminal).
+const maxMessages = 10
+
+// MessageLines renders the distinct messages as the CLI prints them, one
+// line each, with their count when more than one.
+func (rep RunReport) MessageLines() []string {
+	var out []string
+	for i, m := range rep.Messages {
+		if i == maxMessages {
+			out = append(out, fmt.Sprintf("tcpsnitch: … and %d more distinct shim messages (see logs.txt in each process directory)",
+				len(rep.Messages)-maxMessages))
+			break
+		}
+		kind := "warning"
+		if m.Level == "ERROR" {
+			kind = "error"
+		}
+		line := fmt.Sprintf("tcpsnitch: shim %s: %s", kind, m.Text)
+		if m.Count > 1 {
+			line += fmt.Sprintf(" (%d times)", m.Count)
+		}
+		out = append(out, line)
+	}
+	return out
+}
