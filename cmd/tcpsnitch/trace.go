@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -13,8 +14,9 @@ import (
 )
 
 // runTrace traces a Linux program: check everything, write meta/, run the
-// program under the shim, report, upload. Every check that can fail on
-// user input happens before the program starts.
+// program under the shim, wait for what it left running, say what
+// happened, upload. Every check that can fail on user input happens
+// before the program starts.
 func runTrace(ctx context.Context, opts *RootOptions) error {
 	s := opts.Streams
 	argv := opts.Args
@@ -30,54 +32,98 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 	if err != nil {
 		return err
 	}
+	bin := runner.Inspect(path)
+	if opts.ShimPath != "" {
+		if err := runner.CheckShim(preload, bin); err != nil {
+			return err
+		}
+	}
+	shim := opts.Shim
+	if shim.VerboseFile != "" {
+		if shim.VerboseFile, err = runner.PrepareVerboseFile(shim.VerboseFile); err != nil {
+			return err
+		}
+	}
 	app := runner.AppName(argv[0])
-	traceDir, err := runner.TraceDir(opts.Dir, app)
+	traceDir, err := runner.PrepareTraceDir(opts.Dir, app, opts.Force)
 	if err != nil {
 		return err
 	}
+	runLog, err := runner.NewRunLog()
+	if err != nil {
+		return err
+	}
+	defer runLog.Remove()
 
-	bin := runner.Inspect(path)
 	untraceable := bin.Warning(argv[0])
 	if untraceable != "" {
 		fmt.Fprintf(s.ErrOut, "tcpsnitch: warning: %s.\n", untraceable)
+	}
+	before := runner.ProcessDirs(traceDir)
+	if _, err := meta.KeepEarlier(traceDir); err != nil {
+		return err
 	}
 	if err := meta.Write(traceDir, traceMeta(ctx, opts, app, path, bin)); err != nil {
 		return err
 	}
 
+	family := runner.NewFamily()
+	defer family.Close()
 	status, err := runner.Run(ctx, runner.Options{
-		Path: path, Argv: argv, TraceDir: traceDir, Preload: preload, Shim: opts.Shim,
-		Stdin: s.In, Stdout: s.Out, Stderr: s.ErrOut,
+		Path: path, Argv: argv, TraceDir: traceDir, Preload: preload, Shim: shim,
+		Stdin: s.In, Stdout: s.Out, Stderr: s.ErrOut, Closed: s.Closed, RunLog: runLog,
 	}, opts.Signals)
 	if err != nil {
 		return err
 	}
+	waitErr := family.Wait(ctx, func(line string) { fmt.Fprintln(s.ErrOut, line) })
 
-	sum := runner.Summarize(traceDir)
-	if sum.Dropped > 0 {
-		fmt.Fprintf(s.ErrOut, "tcpsnitch: warning: %d of %d events were dropped (the shim ran out of memory); the trace is incomplete.\n",
-			sum.Dropped, sum.Recorded+sum.Dropped)
+	procs := runner.NewProcessDirs(traceDir, before)
+	if err := meta.WriteProcesses(traceDir, procs); err != nil {
+		return err
 	}
-	if sum.Empty() && untraceable == "" {
-		fmt.Fprintf(s.ErrOut, "tcpsnitch: the trace is empty: %s used no internet socket.\n", app)
+	out := runner.Outcome{
+		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "", ShownLevel: shim.StderrLogLevel,
+		Files: runner.SummarizeDirs(traceDir, procs), Report: runLog.Read(),
 	}
-	fmt.Fprintf(s.ErrOut, "Trace saved in %s.\n", traceDir)
+	for _, line := range out.Lines() {
+		fmt.Fprintln(s.ErrOut, line)
+	}
+	reportSaved(s.ErrOut, traceDir, procs)
 
-	uploadErr := uploadTrace(ctx, opts, traceDir, sum)
+	var still *runner.StillRunningError
+	if errors.As(waitErr, &still) {
+		// Never upload while a traced process may still write.
+		return &InterruptedError{What: "waiting for " + strings.TrimPrefix(still.Error(), "stopped waiting for "), TraceDir: traceDir}
+	}
+	uploadErr := uploadTrace(ctx, opts, traceDir, procs, out.Files)
+	var ie *InterruptedError
 	switch {
+	case errors.As(uploadErr, &ie):
+		return uploadErr
 	case status != 0:
 		if uploadErr != nil {
 			fmt.Fprintf(s.ErrOut, "tcpsnitch: %v\n", uploadErr)
 		}
 		return &ProgramExit{Code: status}
-	case uploadErr != nil:
-		return uploadErr
 	}
-	return nil
+	return uploadErr
 }
 
-// uploadTrace uploads unless -n, or unless there is nothing to upload.
-func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, sum runner.Summary) error {
+// reportSaved prints where the trace is; procs are this run's process
+// directories. Lines about the trace that belong right after this one go
+// here.
+func reportSaved(w io.Writer, traceDir string, procs []string) {
+	fmt.Fprintf(w, "Trace saved in %s.\n", traceDir)
+}
+
+// signaled: runner.Run reports death by signal N as 128+N; exit codes
+// above 128 from exit() are rare but possible, and read the same.
+func signaled(status int) bool { return status > 128 && status < 128+65 }
+
+// uploadTrace uploads this run's meta and process directories, unless -n
+// or there is nothing to upload.
+func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, procs []string, sum runner.Summary) error {
 	if opts.NoUpload {
 		return nil
 	}
@@ -87,9 +133,10 @@ func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, sum ru
 	}
 	err := upload.Run(ctx, upload.Options{
 		TraceDir: traceDir, Server: opts.Server, Prompt: opts.Prompt, Timeout: opts.UploadTimeout,
+		Members: append([]string{"meta"}, procs...),
 	}, opts.Streams)
-	if errors.Is(err, context.Canceled) {
-		return err
+	if ctx.Err() != nil {
+		return &InterruptedError{What: "upload", TraceDir: traceDir}
 	}
 	if err != nil {
 		return fmt.Errorf("%w (the trace is kept in %s)", err, traceDir)

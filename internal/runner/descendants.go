@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,10 +20,30 @@ import (
 // program, so every orphaned descendant is re-parented to tcpsnitch instead
 // of init; once no child is left, no descendant is left.
 
-// becomeSubreaper is called before the program starts. An error (a kernel
-// older than 3.4) only means orphans cannot be waited for.
-func becomeSubreaper() error {
-	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+// Family is the traced program's process tree as tcpsnitch follows it:
+// NewFamily before the program starts, Wait after it exited, Close at the
+// end. Children tcpsnitch had before (none in the CLI; a test's own) are
+// neither waited for nor reaped.
+type Family struct {
+	before map[int]bool
+}
+
+// NewFamily makes tcpsnitch a child subreaper. Without it (a kernel older
+// than 3.4) orphans are re-parented to init and cannot be waited for.
+func NewFamily() *Family {
+	f := &Family{before: map[int]bool{}}
+	for _, p := range scanProcs() {
+		if p.ppid == os.Getpid() {
+			f.before[p.pid] = true
+		}
+	}
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return f
+}
+
+// Close stops re-parenting orphans to tcpsnitch.
+func (f *Family) Close() {
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 }
 
 // Proc is a running process: its pid and its name (/proc/PID/comm).
@@ -35,11 +54,14 @@ type Proc struct {
 
 func (p Proc) String() string { return fmt.Sprintf("%s (pid %d)", p.Name, p.Pid) }
 
-// Descendants lists the living (not zombie) processes below this one, by
-// pid.
-func Descendants() []Proc {
-	parent := map[int]int{}
-	name := map[int]string{}
+type procEntry struct {
+	pid, ppid int
+	name      string
+	zombie    bool
+}
+
+func scanProcs() []procEntry {
+	var out []procEntry
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(d.Name())
@@ -57,42 +79,56 @@ func Descendants() []Proc {
 			continue
 		}
 		fields := strings.Fields(s[end+1:])
-		if len(fields) < 2 || fields[0] == "Z" || fields[0] == "X" {
+		if len(fields) < 2 {
 			continue
 		}
 		ppid, _ := strconv.Atoi(fields[1])
-		parent[pid] = ppid
-		name[pid] = s[open+1 : end]
+		out = append(out, procEntry{pid: pid, ppid: ppid, name: s[open+1 : end], zombie: fields[0] == "Z" || fields[0] == "X"})
 	}
-	self := os.Getpid()
-	var out []Proc
-	for pid := range parent {
-		for p, hops := parent[pid], 0; p != 0 && hops < 64; p, hops = parent[p], hops+1 {
-			if p == self {
-				out = append(out, Proc{Pid: pid, Name: name[pid]})
-				break
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Pid < out[j].Pid })
 	return out
 }
 
-// reapChildren collects every exited child without blocking and reports
-// whether any child is left.
-func reapChildren() bool {
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		switch {
-		case errors.Is(err, syscall.ECHILD):
-			return false
-		case errors.Is(err, syscall.EINTR):
+// state returns this run's children (zombies included: they are to be
+// reaped) and its living descendants at any depth.
+func (f *Family) state() (children []int, living []Proc) {
+	procs := scanProcs()
+	parent := map[int]int{}
+	for _, p := range procs {
+		parent[p.pid] = p.ppid
+	}
+	self := os.Getpid()
+	for _, p := range procs {
+		// Walk up to our direct child: it must be one of this run's.
+		child, hops := p.pid, 0
+		for parent[child] != self && parent[child] != 0 && hops < 128 {
+			child, hops = parent[child], hops+1
+		}
+		if parent[child] != self || f.before[child] {
 			continue
-		case err != nil || pid == 0:
-			return true
+		}
+		if p.ppid == self {
+			children = append(children, p.pid)
+		}
+		if !p.zombie {
+			living = append(living, Proc{Pid: p.pid, Name: p.name})
 		}
 	}
+	sort.Slice(living, func(i, j int) bool { return living[i].Pid < living[j].Pid })
+	return children, living
+}
+
+// reap collects the exited ones among children without blocking, and
+// reports whether any is left.
+func reap(children []int) bool {
+	left := false
+	for _, pid := range children {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		if err == nil && got == 0 {
+			left = true
+		}
+	}
+	return left
 }
 
 // StillRunningError: the user stopped waiting for the program's
@@ -125,28 +161,31 @@ func describeProcs(ps []Proc) string {
 	return fmt.Sprintf("%d %s: %s", len(ps), word, strings.Join(names, ", "))
 }
 
-// WaitDescendants waits until the program's descendants have all exited,
+// Wait waits until the program's descendants have all exited,
 // calling say with a line each time the set of running ones changes. A
 // cancelled ctx (Ctrl-C) stops the wait: the error is a *StillRunningError.
-func WaitDescendants(ctx context.Context, say func(string)) error {
+func (f *Family) Wait(ctx context.Context, say func(string)) error {
 	var shown string
+	var shownAt time.Time
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if !reapChildren() {
+		children, left := f.state()
+		if !reap(children) {
 			return nil
 		}
-		left := Descendants()
 		if err := ctx.Err(); err != nil {
 			return &StillRunningError{Left: left, Err: err}
 		}
-		if d := describeProcs(left); len(left) > 0 && d != shown {
-			verb := "waiting for"
-			if shown != "" {
-				verb = "still waiting for"
+		// The first time at once, then a change at most every 2 s (a
+		// shell loop would otherwise print a line per process it runs).
+		if d := describeProcs(left); len(left) > 0 && d != shown && time.Since(shownAt) >= 2*time.Second {
+			if shown == "" {
+				say(fmt.Sprintf("tcpsnitch: waiting for %s started by the program and still running (Ctrl-C stops waiting and keeps the trace)", d))
+			} else {
+				say(fmt.Sprintf("tcpsnitch: still waiting for %s", d))
 			}
-			say(fmt.Sprintf("tcpsnitch: %s %s started by the program and still running (Ctrl-C stops waiting and keeps the trace)", verb, d))
-			shown = d
+			shown, shownAt = d, time.Now()
 		}
 		select {
 		case <-ctx.Done():

@@ -16,6 +16,7 @@ type Outcome struct {
 	Files       Summary   // what this run's process directories hold
 	Report      RunReport // what the shims said in the run log
 	Untraceable bool      // a warning said the program cannot be traced
+	ShownLevel  int       // the shim's -l: its messages up to it are on stderr already
 }
 
 // userSignals are how a user stops a program (Ctrl-C, kill, a closed terminal).
@@ -28,7 +29,7 @@ var userSignals = map[syscall.Signal]bool{syscall.SIGINT: true, syscall.SIGTERM:
 // written, why. "The trace is empty" is said only when it is known: the
 // shim ran, reported at exit and saw no socket.
 func (o Outcome) Lines() []string {
-	out := o.Report.MessageLines()
+	out := o.Report.MessageLines(o.ShownLevel)
 	if o.Files.Dropped > 0 {
 		out = append(out, fmt.Sprintf("tcpsnitch: warning: %d of %d events were dropped (the shim ran out of memory); the trace is incomplete.",
 			o.Files.Dropped, o.Files.Recorded+o.Files.Dropped))
@@ -50,8 +51,11 @@ func (o Outcome) Lines() []string {
 	}
 	switch {
 	case o.Report.Sockets > 0:
-		out = append(out, fmt.Sprintf("tcpsnitch: the shim saw %d internet socket(s) but could not write them to the trace (see the shim errors above).",
-			o.Report.Sockets))
+		what := "1 internet socket but could not write it"
+		if o.Report.Sockets > 1 {
+			what = fmt.Sprintf("%d internet sockets but could not write them", o.Report.Sockets)
+		}
+		out = append(out, fmt.Sprintf("tcpsnitch: the shim saw %s to the trace (see the shim errors above).", what))
 	case o.Signaled:
 		out = append(out, "tcpsnitch: no internet socket was recorded before that.")
 	case o.Report.Reported == 0:

@@ -69,9 +69,6 @@ type Options struct {
 	Closed [3]bool
 
 	RunLog *RunLog // the shim's run log (nil: none)
-	// WaitDescendants: the program's orphaned descendants are re-parented
-	// to tcpsnitch so that WaitDescendants can wait for them.
-	WaitDescendants bool
 }
 
 // Run runs the program under the shim and returns its exit status: its exit
@@ -87,9 +84,6 @@ func Run(ctx context.Context, o Options, sig *Signals) (int, error) {
 		shimEnv = append(shimEnv, "TCPSNITCH_OPT_RUN_LOG="+o.RunLog.Path)
 	}
 	env := tracedEnv(os.Environ(), o.Preload, shimEnv)
-	if o.WaitDescendants {
-		becomeSubreaper() // without it (kernel < 3.4) orphans are just not waited for
-	}
 	var p started
 	release, err := sig.startChild(func() (*os.Process, error) {
 		var err error

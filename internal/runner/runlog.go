@@ -24,6 +24,18 @@ func NewRunLog() (*RunLog, error) {
 		return nil, fmt.Errorf("cannot create the run log in %s: %w", os.TempDir(), err)
 	}
 	f.Close()
+	// Traced processes that switch to another user (su, setpriv, a server
+	// dropping privileges) must still be able to say they could not write
+	// the trace: anyone may append to the file (in a sticky temp dir,
+	// under a random name; the worst a stranger can do is add lines).
+	if err := os.Chmod(f.Name(), 0o666); err != nil {
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("cannot create the run log: %w", err)
+	}
+	if len(f.Name()) > 1023 { // struct options.run_log in shim/options.h
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("the temp dir path %s is too long for the shim: set TMPDIR to a shorter one", os.TempDir())
+	}
 	return &RunLog{Path: f.Name()}, nil
 }
 
@@ -100,13 +112,21 @@ func (r *RunLog) Read() RunReport {
 const maxMessages = 10
 
 // MessageLines renders the distinct messages as the CLI prints them, one
-// line each, with their count when more than one.
-func (rep RunReport) MessageLines() []string {
+// line each, with their count when more than one. Those at or below
+// shownLevel (the shim's -l: 1 errors, 2 warnings too) were printed on
+// stderr by the shim already and are not repeated.
+func (rep RunReport) MessageLines(shownLevel int) []string {
 	var out []string
-	for i, m := range rep.Messages {
+	var msgs []Message
+	for _, m := range rep.Messages {
+		if level := map[string]int{"ERROR": 1, "WARN": 2}[m.Level]; level > shownLevel {
+			msgs = append(msgs, m)
+		}
+	}
+	for i, m := range msgs {
 		if i == maxMessages {
 			out = append(out, fmt.Sprintf("tcpsnitch: … and %d more distinct shim messages (see logs.txt in each process directory)",
-				len(rep.Messages)-maxMessages))
+				len(msgs)-maxMessages))
 			break
 		}
 		kind := "warning"

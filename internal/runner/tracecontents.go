@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -111,3 +112,54 @@ func NewProcessDirs(traceDir string, before map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// PrepareTraceDir is TraceDir for a Linux run: the path must fit in the
+// shim, and an existing -d must be a trace (or empty) unless force.
+// Nothing is created when a check fails.
+func PrepareTraceDir(dir, app string, force bool) (string, error) {
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", err
+		}
+		if err := CheckPathFits(abs); err != nil {
+			return "", err
+		}
+		if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			if err := CheckIsTrace(abs, force); err != nil {
+				return "", err
+			}
+		}
+	}
+	abs, err := TraceDir(dir, app)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckPathFits(abs); err != nil { // a long $TMPDIR
+		os.Remove(abs)
+		return "", err
+	}
+	return abs, nil
+}
+
+// PrepareVerboseFile makes the -o file absolute (the program may change
+// directory), checks that the shim can hold its path and creates it empty
+// (the shim appends to it, from every process).
+func PrepareVerboseFile(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if len(abs) > maxVerboseFileLen {
+		return "", fmt.Errorf("-o %s: the path is %d bytes long; the shim holds at most %d", path, len(abs), maxVerboseFileLen)
+	}
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("-o %s: %v", path, unwrapPath(err))
+	}
+	f.Close()
+	return abs, nil
+}
+
+// maxVerboseFileLen: struct options.verbose_file in shim/options.h.
+const maxVerboseFileLen = 1023
