@@ -46,3 +46,10 @@ void runlog_summary(long events, long dropped, int sockets) {
 	int n = snprintf(line, sizeof line, "%d SUMMARY %ld %ld %d\n", (int)getpid(), events, dropped, sockets);
 	append(line, n);
 }
+
+void runlog_exec(void) {
+	if (!runlog_enabled()) return;
+	char line[64];
+	int n = snprintf(line, sizeof line, "%d EXEC\n", (int)getpid());
+	append(line, n);
+}

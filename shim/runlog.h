@@ -12,6 +12,9 @@
 void runlog_line(int level, const char *msg);
 /* "<pid> SUMMARY <events> <dropped> <sockets>" at the process's exit. */
 void runlog_summary(long events, long dropped, int sockets);
+/* "<pid> EXEC" right before an exec: the new program must report in turn
+ * (its own SUMMARY); if it never does, it ran without the shim. */
+void runlog_exec(void);
 bool runlog_enabled(void);
 
 #endif

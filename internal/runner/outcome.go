@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -46,6 +48,11 @@ func (o Outcome) Lines() []string {
 			out = append(out, fmt.Sprintf("tcpsnitch: %s died of %s (%s).", o.App, name, sig))
 		}
 	}
+	if n := len(o.Report.Unreported); n > 0 && !o.Untraceable {
+		out = append(out, fmt.Sprintf("tcpsnitch: warning: %s ran a program the shim never reported from, so it was not traced "+
+			"(a static or set-user-ID program, a shim file its user cannot read, or a process killed before it could report).",
+			pidList(o.Report.Unreported)))
+	}
 	if !o.Files.Empty() || o.Untraceable {
 		return out
 	}
@@ -61,8 +68,22 @@ func (o Outcome) Lines() []string {
 	case o.Report.Reported == 0:
 		out = append(out, fmt.Sprintf("tcpsnitch: nothing was traced: the shim never reported from %s (it was not loaded, "+
 			"or could not write; a program that switches to another user cannot write to the trace).", o.App))
+	case len(o.Report.Unreported) > 0:
+		out = append(out, "tcpsnitch: the trace holds no socket, but whether the untraced program used one is unknown.")
 	default:
 		out = append(out, fmt.Sprintf("tcpsnitch: the trace is empty: %s used no internet socket.", o.App))
 	}
 	return out
+}
+
+// pidList: "pid 12", "2 processes (pids 12, 13)".
+func pidList(pids []int) string {
+	if len(pids) == 1 {
+		return fmt.Sprintf("pid %d", pids[0])
+	}
+	s := make([]string, len(pids))
+	for i, p := range pids {
+		s[i] = strconv.Itoa(p)
+	}
+	return fmt.Sprintf("%d processes (pids %s)", len(pids), strings.Join(s, ", "))
 }

@@ -57,12 +57,17 @@ type Message struct {
 // RunReport is what the run log says.
 type RunReport struct {
 	Reported int       // processes that wrote their exit summary
+	// Unreported are the pids that exec'd a program which never reported
+	// (a static or set-user-ID program, a shim the loader could not open
+	// for the process's user, or a process killed before its exit).
+	Unreported []int
 	Sockets  int       // sockets those processes saw (written or not)
 	Messages []Message // distinct warnings and errors, in the order first seen
 }
 
 var (
 	runSummaryRe = regexp.MustCompile(`^(\d+) SUMMARY (\d+) (\d+) (\d+)$`)
+	runExecRe    = regexp.MustCompile(`^(\d+) EXEC$`)
 	runMessageRe = regexp.MustCompile(`^(\d+) (ERROR|WARN) (.*)$`)
 	// The shim's exit summary is also a warning when events were dropped:
 	// the CLI reports drops in its own words.
@@ -82,14 +87,26 @@ func (r *RunLog) Read() RunReport {
 	}
 	defer f.Close()
 	index := map[string]int{}
+	execed := map[int]bool{} // exec'd and not reported since
+	var order []int
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 64*1024)
 	for sc.Scan() {
 		line := sc.Text()
 		if m := runSummaryRe.FindStringSubmatch(line); m != nil {
 			n, _ := strconv.Atoi(m[4])
+			pid, _ := strconv.Atoi(m[1])
 			rep.Reported++
 			rep.Sockets += n
+			execed[pid] = false
+			continue
+		}
+		if m := runExecRe.FindStringSubmatch(line); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			if _, seen := execed[pid]; !seen {
+				order = append(order, pid)
+			}
+			execed[pid] = true
 			continue
 		}
 		m := runMessageRe.FindStringSubmatch(line)
@@ -103,6 +120,11 @@ func (r *RunLog) Read() RunReport {
 		}
 		index[key] = len(rep.Messages)
 		rep.Messages = append(rep.Messages, Message{Level: m[2], Text: strings.TrimSpace(m[3]), Count: 1})
+	}
+	for _, pid := range order {
+		if execed[pid] {
+			rep.Unreported = append(rep.Unreported, pid)
+		}
 	}
 	return rep
 }
