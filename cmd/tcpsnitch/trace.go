@@ -49,7 +49,7 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 	if err != nil {
 		return err
 	}
-	runLog, err := runner.NewRunLog()
+	runLog, err := runner.NewRunLog(traceDir)
 	if err != nil {
 		return err
 	}

@@ -12,16 +12,23 @@ import (
 // RunLog is the file every traced process of one run appends to (the
 // shim's run_log option, shim/runlog.h): its warnings and errors, and at
 // exit a summary line, written even by processes that used no socket or
-// could not write their process directory. It lives outside the trace
-// (the temp dir) and is removed after the run.
+// could not write their process directory. It is a hidden file of the
+// trace directory (a process that can reach the trace can reach it; a
+// private $TMPDIR would not do for a program that switches user), never
+// archived, and removed after the run.
 type RunLog struct{ Path string }
 
-// NewRunLog creates the empty run log. The shim never creates it, so once
-// Remove has run, a process that outlived tcpsnitch writes nothing.
-func NewRunLog() (*RunLog, error) {
-	f, err := os.CreateTemp("", "tcpsnitch-run-*.log")
+// runLogPrefix starts the run log's name (Foreign ignores such files: a
+// tcpsnitch killed with SIGKILL leaves its run log behind).
+const runLogPrefix = ".tcpsnitch-run-"
+
+// NewRunLog creates the empty run log in traceDir. The shim never creates
+// it, so once Remove has run, a process that outlived tcpsnitch writes
+// nothing.
+func NewRunLog(traceDir string) (*RunLog, error) {
+	f, err := os.CreateTemp(traceDir, runLogPrefix+"*.log")
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the run log in %s: %w", os.TempDir(), err)
+		return nil, fmt.Errorf("cannot create the run log in %s: %w", traceDir, err)
 	}
 	f.Close()
 	// Traced processes that switch to another user (su, setpriv, a server
@@ -31,10 +38,6 @@ func NewRunLog() (*RunLog, error) {
 	if err := os.Chmod(f.Name(), 0o666); err != nil {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("cannot create the run log: %w", err)
-	}
-	if len(f.Name()) > 1023 { // struct options.run_log in shim/options.h
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("the temp dir path %s is too long for the shim: set TMPDIR to a shorter one", os.TempDir())
 	}
 	return &RunLog{Path: f.Name()}, nil
 }
@@ -88,6 +91,7 @@ func (r *RunLog) Read() RunReport {
 	defer f.Close()
 	index := map[string]int{}
 	execed := map[int]bool{} // exec'd and not reported since
+	listed := map[int]bool{}
 	var order []int
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 64*1024)
@@ -103,7 +107,8 @@ func (r *RunLog) Read() RunReport {
 		}
 		if m := runExecRe.FindStringSubmatch(line); m != nil {
 			pid, _ := strconv.Atoi(m[1])
-			if _, seen := execed[pid]; !seen {
+			if !listed[pid] {
+				listed[pid] = true
 				order = append(order, pid)
 			}
 			execed[pid] = true

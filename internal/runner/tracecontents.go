@@ -51,7 +51,7 @@ func Foreign(dir string) []string {
 				out = append(out, name+"/"+m)
 			}
 		case e.IsDir() && processDirRe.MatchString(name):
-		case !e.IsDir() && (traceFiles[name] || strings.HasPrefix(name, ".archive-")):
+		case !e.IsDir() && (traceFiles[name] || strings.HasPrefix(name, ".archive-") || strings.HasPrefix(name, runLogPrefix)):
 		default:
 			out = append(out, name)
 		}
