@@ -77,6 +77,8 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		return err
 	}
 	waitErr := family.Wait(ctx, func(line string) { fmt.Fprintln(s.ErrOut, line) })
+	var still *runner.StillRunningError
+	errors.As(waitErr, &still)
 
 	procs := runner.NewProcessDirs(traceDir, before)
 	if err := meta.WriteProcesses(traceDir, procs); err != nil {
@@ -86,15 +88,17 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "", ShownLevel: shim.StderrLogLevel,
 		Files: runner.SummarizeDirs(traceDir, procs), Report: runLog.Read(),
 	}
+	if still != nil {
+		out.Running = still.Left
+	}
 	for _, line := range out.Lines() {
 		fmt.Fprintln(s.ErrOut, line)
 	}
 	reportSaved(s.ErrOut, traceDir, procs)
 
-	var still *runner.StillRunningError
-	if errors.As(waitErr, &still) {
+	if still != nil {
 		// Never upload while a traced process may still write.
-		return &InterruptedError{What: "waiting for " + strings.TrimPrefix(still.Error(), "stopped waiting for "), TraceDir: traceDir}
+		return &InterruptedError{What: "waiting for " + runner.DescribeProcs(still.Left), TraceDir: traceDir}
 	}
 	uploadErr := uploadTrace(ctx, opts, traceDir, procs, out.Files)
 	var ie *InterruptedError

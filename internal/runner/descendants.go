@@ -139,13 +139,13 @@ type StillRunningError struct {
 }
 
 func (e *StillRunningError) Error() string {
-	return fmt.Sprintf("stopped waiting for %s still running", describeProcs(e.Left))
+	return fmt.Sprintf("stopped waiting for %s still running", DescribeProcs(e.Left))
 }
 
 func (e *StillRunningError) Unwrap() error { return e.Err }
 
-// describeProcs: "1 process: python3 (pid 12)", "3 processes: a (pid 1), …".
-func describeProcs(ps []Proc) string {
+// DescribeProcs: "1 process: python3 (pid 12)", "3 processes: a (pid 1), …".
+func DescribeProcs(ps []Proc) string {
 	names := make([]string, 0, len(ps))
 	for i, p := range ps {
 		if i == 5 {
@@ -179,7 +179,7 @@ func (f *Family) Wait(ctx context.Context, say func(string)) error {
 		}
 		// The first time at once, then a change at most every 2 s (a
 		// shell loop would otherwise print a line per process it runs).
-		if d := describeProcs(left); len(left) > 0 && d != shown && time.Since(shownAt) >= 2*time.Second {
+		if d := DescribeProcs(left); len(left) > 0 && d != shown && time.Since(shownAt) >= 2*time.Second {
 			if shown == "" {
 				say(fmt.Sprintf("tcpsnitch: waiting for %s started by the program and still running (Ctrl-C stops waiting and keeps the trace)", d))
 			} else {

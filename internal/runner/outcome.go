@@ -19,6 +19,7 @@ type Outcome struct {
 	Report      RunReport // what the shims said in the run log
 	Untraceable bool      // a warning said the program cannot be traced
 	ShownLevel  int       // the shim's -l: its messages up to it are on stderr already
+	Running     []Proc    // descendants still running (the user stopped waiting)
 }
 
 // userSignals are how a user stops a program (Ctrl-C, kill, a closed terminal).
@@ -48,15 +49,18 @@ func (o Outcome) Lines() []string {
 			out = append(out, fmt.Sprintf("tcpsnitch: %s died of %s (%s).", o.App, name, sig))
 		}
 	}
-	if n := len(o.Report.Unreported); n > 0 && !o.Untraceable {
+	unreported := o.unreported()
+	if len(unreported) > 0 && !o.Untraceable {
 		out = append(out, fmt.Sprintf("tcpsnitch: warning: %s ran a program the shim never reported from, so it was not traced "+
 			"(a static or set-user-ID program, a shim file its user cannot read, or a process killed before it could report).",
-			pidList(o.Report.Unreported)))
+			pidList(unreported)))
 	}
 	if !o.Files.Empty() || o.Untraceable {
 		return out
 	}
 	switch {
+	case len(o.Running) > 0:
+		out = append(out, fmt.Sprintf("tcpsnitch: no internet socket was recorded so far (%s still running).", DescribeProcs(o.Running)))
 	case o.Report.Sockets > 0:
 		what := "1 internet socket but could not write it"
 		if o.Report.Sockets > 1 {
@@ -68,7 +72,7 @@ func (o Outcome) Lines() []string {
 	case o.Report.Reported == 0:
 		out = append(out, fmt.Sprintf("tcpsnitch: nothing was traced: the shim never reported from %s (it was not loaded, "+
 			"or could not write; a program that switches to another user cannot write to the trace).", o.App))
-	case len(o.Report.Unreported) > 0:
+	case len(unreported) > 0:
 		out = append(out, "tcpsnitch: the trace holds no socket, but whether the untraced program used one is unknown.")
 	default:
 		out = append(out, fmt.Sprintf("tcpsnitch: the trace is empty: %s used no internet socket.", o.App))
@@ -86,4 +90,20 @@ func pidList(pids []int) string {
 		s[i] = strconv.Itoa(p)
 	}
 	return fmt.Sprintf("%d processes (pids %s)", len(pids), strings.Join(s, ", "))
+}
+
+// unreported: the report's exec'd-and-silent pids, but those still running
+// (they will report when they exit).
+func (o Outcome) unreported() []int {
+	running := map[int]bool{}
+	for _, p := range o.Running {
+		running[p.Pid] = true
+	}
+	var out []int
+	for _, pid := range o.Report.Unreported {
+		if !running[pid] {
+			out = append(out, pid)
+		}
+	}
+	return out
 }

@@ -59,13 +59,13 @@ type Message struct {
 
 // RunReport is what the run log says.
 type RunReport struct {
-	Reported int       // processes that wrote their exit summary
+	Reported int // processes that wrote their exit summary
 	// Unreported are the pids that exec'd a program which never reported
 	// (a static or set-user-ID program, a shim the loader could not open
 	// for the process's user, or a process killed before its exit).
 	Unreported []int
-	Sockets  int       // sockets those processes saw (written or not)
-	Messages []Message // distinct warnings and errors, in the order first seen
+	Sockets    int       // sockets those processes saw (written or not)
+	Messages   []Message // distinct warnings and errors, in the order first seen
 }
 
 var (
