@@ -88,6 +88,7 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "", ShownLevel: shim.StderrLogLevel,
 		Files: runner.SummarizeDirs(traceDir, procs), Report: runLog.Read(),
 	}
+	runLog.Remove() // before the upload: not part of the trace
 	if still != nil {
 		out.Running = still.Left
 	}

@@ -51,6 +51,9 @@ func CheckShim(path string, prog Binary) error {
 	if f.Type != elf.ET_DYN {
 		return fmt.Errorf("--shim %s is not a shared library (ELF type %s)", path, f.Type)
 	}
+	if flags, err := f.DynValue(elf.DT_FLAGS_1); err == nil && len(flags) > 0 && flags[0]&uint64(elf.DF_1_PIE) != 0 {
+		return fmt.Errorf("--shim %s is not a shared library (a position-independent executable)", path)
+	}
 	want, whose := hostMachine(), "this machine"
 	if prog.Script && prog.Interpreter != nil {
 		prog = *prog.Interpreter
