@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Like strace -f, tcpsnitch waits for what the program left running: a
@@ -62,6 +63,12 @@ func TestInterruptWhileWaitingKeepsTheTrace(t *testing.T) {
 				t.Fatalf("first line %q", line)
 			}
 			pid, _ := strconv.Atoi(m[1])
+			// Signal once the forked shell is sleep, so the name is known.
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if b, _ := os.ReadFile("/proc/" + m[1] + "/comm"); string(b) == "sleep\n" {
+					break
+				}
+			}
 			cmd.Process.Signal(sig)
 			cmd.Wait()
 			alive := syscall.Kill(pid, 0) == nil
