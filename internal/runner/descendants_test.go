@@ -53,4 +53,3 @@ func TestFamilyWaitIsCancellable(t *testing.T) {
 	// reap it
 	f.Wait(context.Background(), func(string) {})
 }
-
