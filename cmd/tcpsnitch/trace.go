@@ -85,7 +85,7 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		return err
 	}
 	out := runner.Outcome{
-		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "", ShownLevel: shim.StderrLogLevel,
+		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "",
 		Files: runner.SummarizeDirs(traceDir, procs), Report: runLog.Read(),
 	}
 	runLog.Remove() // before the upload: not part of the trace

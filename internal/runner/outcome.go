@@ -18,7 +18,6 @@ type Outcome struct {
 	Files       Summary   // what this run's process directories hold
 	Report      RunReport // what the shims said in the run log
 	Untraceable bool      // a warning said the program cannot be traced
-	ShownLevel  int       // the shim's -l: its messages up to it are on stderr already
 	Running     []Proc    // descendants still running (the user stopped waiting)
 }
 
@@ -32,7 +31,7 @@ var userSignals = map[syscall.Signal]bool{syscall.SIGINT: true, syscall.SIGTERM:
 // written, why. "The trace is empty" is said only when it is known: the
 // shim ran, reported at exit and saw no socket.
 func (o Outcome) Lines() []string {
-	out := o.Report.MessageLines(o.ShownLevel)
+	out := o.Report.MessageLines()
 	if o.Files.Dropped > 0 {
 		out = append(out, fmt.Sprintf("tcpsnitch: warning: %d of %d events were dropped (the shim ran out of memory); the trace is incomplete.",
 			o.Files.Dropped, o.Files.Recorded+o.Files.Dropped))

@@ -139,17 +139,12 @@ func (r *RunLog) Read() RunReport {
 const maxMessages = 10
 
 // MessageLines renders the distinct messages as the CLI prints them, one
-// line each, with their count when more than one. Those at or below
-// shownLevel (the shim's -l: 1 errors, 2 warnings too) were printed on
-// stderr by the shim already and are not repeated.
-func (rep RunReport) MessageLines(shownLevel int) []string {
+// line each, with their count when more than one. Those the shim printed
+// live (-l) are repeated: they went to the program's stderr, which the
+// program may have sent elsewhere (nginx: its error log), once per time.
+func (rep RunReport) MessageLines() []string {
 	var out []string
-	var msgs []Message
-	for _, m := range rep.Messages {
-		if level := map[string]int{"ERROR": 1, "WARN": 2}[m.Level]; level > shownLevel {
-			msgs = append(msgs, m)
-		}
-	}
+	msgs := rep.Messages
 	for i, m := range msgs {
 		if i == maxMessages {
 			out = append(out, fmt.Sprintf("tcpsnitch: … and %d more distinct shim messages (see logs.txt in each process directory)",
