@@ -299,7 +299,8 @@ static void put_tcp_info(struct line *l, int fd, const struct tcp_info *t) {
 	    t->tcpi_total_retrans);
 }
 
-static int64_t last_usec; /* -r: the previous line's time in this process */
+static int64_t last_usec; /* relative: the previous line's time in this process */
+static pid_t last_pid;    /* whose last_usec it is (a fork child starts afresh) */
 
 static void put_time(struct line *l, int64_t usec) {
 	if (opt.verbose_time == 1) {
@@ -307,6 +308,8 @@ static void put_time(struct line *l, int64_t usec) {
 		int s = (int)(sec % 86400);
 		put(l, "%02d:%02d:%02d.%06lld ", s / 3600, s / 60 % 60, s % 60, (long long)(usec % 1000000));
 	} else if (opt.verbose_time == 2) {
+		pid_t pid = getpid();
+		if (__atomic_exchange_n(&last_pid, pid, __ATOMIC_RELAXED) != pid) __atomic_store_n(&last_usec, 0, __ATOMIC_RELAXED);
 		int64_t prev = __atomic_exchange_n(&last_usec, usec, __ATOMIC_RELAXED);
 		int64_t d = prev && usec > prev ? usec - prev : 0;
 		put(l, "%6lld.%06lld ", (long long)(d / 1000000), (long long)(d % 1000000));
