@@ -56,7 +56,7 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	pfs := cmd.PersistentFlags()
 	addShimFlags(pfs, opts)
 	fs.StringVarP(&opts.Shim.VerboseFile, "verbose-file", "o", "", "write the -v lines into `file` instead of stderr (implies -v)")
-	fs.StringVar(&opts.VerboseTime, "verbose-time", "none", "timestamp on -v lines: none, wall (time of day, like strace -tt) or relative (since the previous line of the process, like strace -r)")
+	fs.StringVar(&opts.VerboseTime, "verbose-time", "none", "timestamp on -v lines, `mode`: none, wall (time of day, like strace -tt) or relative (since the previous line of the process, like strace -r)")
 	fs.StringVarP(&opts.Dir, "dir", "d", "", "save the trace in `dir` (created if its parent exists; default: a new directory under $TMPDIR or /tmp)")
 	fs.BoolVar(&opts.Force, "force", false, "write into a -d directory that holds other files than a tcpsnitch trace")
 	pfs.StringVar(&opts.Server, "server", "", "upload server `url` (default: $TCPSNITCH_SERVER, else the config file's server)")
