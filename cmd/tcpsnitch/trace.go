@@ -65,7 +65,7 @@ func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, procs 
 		return nil
 	}
 	if sum.Empty() {
-		fmt.Fprintln(opts.Streams.ErrOut, "Trace not uploaded: it is empty.")
+		fmt.Fprintln(opts.Streams.ErrOut, "Trace not uploaded: it holds no socket.")
 		return nil
 	}
 	err := upload.Run(ctx, upload.Options{

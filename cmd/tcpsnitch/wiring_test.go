@@ -92,7 +92,7 @@ func TestMessagesAfterTheRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "trace")
 	r := runCLI(t, "", "-d", dir, "sh", "-c", fakeShimNoSocket)
 	if r.code != 0 || !strings.Contains(r.errOut, "the trace is empty: sh used no internet socket") ||
-		!strings.Contains(r.errOut, "Trace saved in "+dir+".\n") || !strings.Contains(r.errOut, "Trace not uploaded: it is empty.") {
+		!strings.Contains(r.errOut, "Trace saved in "+dir+".\n") || !strings.Contains(r.errOut, "Trace not uploaded: it holds no socket.") {
 		t.Fatalf("empty trace: exit %d stderr %q", r.code, r.errOut)
 	}
 	// A shim that never reported (this test's stand-in shim does nothing):
