@@ -71,13 +71,18 @@ type Options struct {
 	RunLog *RunLog // the shim's run log (nil: none)
 }
 
-// Run runs the program under the shim and returns its exit status: its exit
-// code, or 128+N when signal N killed it. Signals tcpsnitch receives
-// meanwhile are forwarded to it through sig (which may be nil). An error
-// means the program could not be started.
-func Run(ctx context.Context, o Options, sig *Signals) (int, error) {
+// Exit is how the program ended.
+type Exit struct {
+	Status   int  // its exit code, or 128+N when signal N killed it
+	Signaled bool // a signal killed it (a shell's exit code 128+N does not count)
+}
+
+// Run runs the program under the shim and returns how it ended. Signals
+// tcpsnitch receives meanwhile are forwarded to it through sig (which may be
+// nil). An error means the program could not be started.
+func Run(ctx context.Context, o Options, sig *Signals) (Exit, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return Exit{}, err
 	}
 	shimEnv := o.Shim.Env(o.TraceDir)
 	if o.RunLog != nil {
@@ -95,14 +100,14 @@ func Run(ctx context.Context, o Options, sig *Signals) (int, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return 0, &NotExecutableError{Name: o.Argv[0], Err: err}
+		return Exit{}, &NotExecutableError{Name: o.Argv[0], Err: err}
 	}
 	ps, err := p.wait()
 	release()
 	if ps == nil {
-		return 0, fmt.Errorf("waiting for %s: %w", o.Argv[0], err)
+		return Exit{}, fmt.Errorf("waiting for %s: %w", o.Argv[0], err)
 	}
-	return exitStatus(ps), nil
+	return exitOf(ps), nil
 }
 
 // started is a running program and how to wait for it.
@@ -146,11 +151,11 @@ func start(o Options, env []string) (started, error) {
 	return started{proc: proc, wait: proc.Wait}, nil
 }
 
-func exitStatus(ps *os.ProcessState) int {
+func exitOf(ps *os.ProcessState) Exit {
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
+		return Exit{Status: 128 + int(ws.Signal()), Signaled: true}
 	}
-	return ps.ExitCode()
+	return Exit{Status: ps.ExitCode()}
 }
 
 // tracedEnv is env with our shim first in LD_PRELOAD (keeping what the user

@@ -90,14 +90,14 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 
 	family := NewFamily()
 	defer family.Close()
-	status, err := Run(ctx, Options{
+	exit, err := Run(ctx, Options{
 		Path: path, Argv: o.Argv, TraceDir: traceDir, Preload: preload, Shim: shim,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, Closed: o.Closed, RunLog: runLog,
 	}, sig)
 	if err != nil {
 		return nil, err
 	}
-	t := &Traced{Dir: traceDir, Status: status}
+	t := &Traced{Dir: traceDir, Status: exit.Status}
 	errors.As(family.Wait(ctx, say), &t.Still)
 
 	t.Procs = NewProcessDirs(traceDir, before)
@@ -105,7 +105,7 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 		return nil, err
 	}
 	t.Outcome = Outcome{
-		App: app, Status: status, Signaled: signaled(status), Untraceable: untraceable != "",
+		App: app, Status: exit.Status, Signaled: exit.Signaled, Untraceable: untraceable != "",
 		Files: SummarizeDirs(traceDir, t.Procs), Report: runLog.Read(),
 	}
 	if t.Still != nil {
@@ -114,7 +114,3 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	return t, nil
 }
 
-// signaled: Run reports death by signal N as 128+N; exit codes above 128
-// from exit() are rare, and read the same (a shell passing on its child's
-// death by a signal does exactly that).
-func signaled(status int) bool { return status > 128 && status < 128+65 }
