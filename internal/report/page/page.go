@@ -1,0 +1,130 @@
+// Package page renders a trace summary (report.Report) as HTML: one
+// self-contained page for `tcpsnitch report --html`, or the same views as a
+// fragment inside another page (the collection server's). Everything the
+// page needs is inside it: the styles, the plotting script (ours, no
+// library, no CDN) and the data as JSON. The page makes no network request.
+package page
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"html/template"
+	"io"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/report"
+)
+
+//go:embed assets/page.css
+var css string
+
+//go:embed assets/page.js
+var script string
+
+//go:embed assets/page.html
+var pageHTML string
+
+var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+
+// Data is what the page's script reads: the report's JSON (docs/report.md)
+// plus each socket's kept events, by "process/index", as compact rows
+// [time_usec, type, return_value, errno, duration_nsec, tid, line].
+type Data struct {
+	Report *report.Report     `json:"report"`
+	Events map[string][][]any `json:"events"`
+	// LongCallNsec: calls at least this long stand out on the timeline.
+	LongCallNsec int64 `json:"long_call_nsec"`
+}
+
+// DefaultLongCallNsec: 10 ms.
+const DefaultLongCallNsec = 10_000_000
+
+// NewData gathers the page's data from a report built with
+// report.PageOptions (a report without kept events gives empty tables).
+func NewData(r *report.Report) *Data {
+	d := &Data{Report: r, Events: map[string][][]any{}, LongCallNsec: DefaultLongCallNsec}
+	for _, p := range r.Processes {
+		for _, s := range p.Sockets {
+			rows := make([][]any, len(s.Kept))
+			for i, c := range s.Kept {
+				rows[i] = []any{c.TimeUsec, c.Type, c.Return, c.Errno, c.DurationNsec, c.TID, c.Line}
+			}
+			d.Events[SocketID(p, s)] = rows
+		}
+	}
+	return d
+}
+
+// SocketID names a socket in the page: "curl_000/3".
+func SocketID(p *report.Process, s *report.Socket) string {
+	return p.Name + "/" + itoa(s.Index)
+}
+
+func itoa(n int) string { return string(appendInt(nil, n)) }
+
+func appendInt(b []byte, n int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	if n >= 10 {
+		b = appendInt(b, n/10)
+	}
+	return append(b, byte('0'+n%10))
+}
+
+// Render writes the whole page.
+func Render(w io.Writer, r *report.Report) error {
+	return RenderData(w, NewData(r))
+}
+
+// RenderData writes the whole page for prepared data.
+func RenderData(w io.Writer, d *Data) error {
+	frag, err := fragment(d)
+	if err != nil {
+		return err
+	}
+	title := "tcpsnitch report"
+	if app := d.Report.Meta["app"]; app != "" {
+		title += " — " + app
+	}
+	return pageTmpl.Execute(w, map[string]any{
+		"Title": title, "CSS": template.CSS(css), "Body": frag,
+	})
+}
+
+// Fragment writes the views without <html>/<head>, for embedding in
+// another page: a <div class="tsr"> holding its own <style>, data and
+// <script>. Several fragments on one page are independent.
+func Fragment(w io.Writer, r *report.Report) error {
+	frag, err := fragment(NewData(r))
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "<style>"+css+"</style>\n"); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, string(frag))
+	return err
+}
+
+// CSS and Script are the page's assets, for a server that serves them as
+// files instead of inline.
+func CSS() string    { return css }
+func Script() string { return script }
+
+func fragment(d *Data) (template.HTML, error) {
+	var data bytes.Buffer
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(true) // "<" in a name can never close the script element
+	if err := enc.Encode(d); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	b.WriteString(`<div class="tsr">` + "\n")
+	b.WriteString(`<script type="application/json" class="tsr-data">`)
+	b.Write(bytes.TrimSpace(data.Bytes()))
+	b.WriteString("</script>\n<div class=\"tsr-root\"><noscript>This page needs JavaScript to draw its views.</noscript></div>\n")
+	b.WriteString("<script>" + script + "</script>\n</div>\n")
+	return template.HTML(b.String()), nil
+}

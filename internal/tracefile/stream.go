@@ -1,0 +1,285 @@
+package tracefile
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/valyala/fastjson"
+)
+
+// Raw is one event read by Scan: the common fields typed, the details left
+// as a parsed JSON value. It is only valid during the callback that got it
+// (the parser reuses its memory), which is what lets a million events be
+// read without keeping them.
+type Raw struct {
+	Type          string
+	TimestampUsec int64
+	ReturnValue   int64
+	Success       bool
+	Errno         string
+	ThreadID      int64
+	FakeCall      bool
+	// DurationNsec is the call's duration (key duration_nsec, added by
+	// this tool's later shims); -1 when the event does not carry it.
+	DurationNsec int64
+	Line         int
+	details      *fastjson.Value
+}
+
+// Problem is a damaged spot of a trace: the file, the line (0 for the
+// whole file) and what is wrong.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Msg)
+}
+
+// Scan reads an N.json (or dns.json) stream line by line and calls fn for
+// each event that parses. A line that does not (a non-JSON line, a
+// truncated last line, a missing common key) goes to bad with its line
+// number and the scan goes on. It stops early when fn returns an error.
+func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) error {
+	br := bufio.NewReaderSize(r, 256*1024)
+	var p fastjson.Parser
+	var ev Raw
+	line := 0
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: gather it whole.
+			long := append([]byte(nil), b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if len(b) > 0 {
+			line++
+			complete := b[len(b)-1] == '\n'
+			b = bytes.TrimSpace(b)
+			if len(b) > 0 {
+				if perr := parseRaw(&p, b, &ev); perr != nil {
+					msg := perr.Error()
+					if !complete {
+						msg = "truncated last line (" + msg + ")"
+					}
+					bad(Problem{File: file, Line: line, Msg: msg})
+				} else {
+					ev.Line = line
+					if ferr := fn(&ev); ferr != nil {
+						return ferr
+					}
+				}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+}
+
+var errNoErrno = errors.New("failed call without errno")
+
+func parseRaw(p *fastjson.Parser, b []byte, ev *Raw) error {
+	v, err := p.ParseBytes(b)
+	if err != nil {
+		return fmt.Errorf("not JSON: %v", err)
+	}
+	o, err := v.Object()
+	if err != nil {
+		return fmt.Errorf("not a JSON object")
+	}
+	*ev = Raw{DurationNsec: -1}
+	var have int
+	var bad string
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if bad != "" {
+			return
+		}
+		switch string(k) {
+		case "type":
+			s, err := x.StringBytes()
+			if err != nil || len(s) == 0 {
+				bad = "key \"type\": want a non-empty string"
+			}
+			ev.Type = internType(s)
+			have |= 1
+		case "timestamp_usec":
+			ev.TimestampUsec, err = x.Int64()
+			if err != nil {
+				bad = "key \"timestamp_usec\": want an integer"
+			}
+			have |= 2
+		case "return_value":
+			ev.ReturnValue, err = x.Int64()
+			if err != nil {
+				bad = "key \"return_value\": want an integer"
+			}
+			have |= 4
+		case "success":
+			ev.Success, err = x.Bool()
+			if err != nil {
+				bad = "key \"success\": want a bool"
+			}
+			have |= 8
+		case "thread_id":
+			ev.ThreadID, err = x.Int64()
+			if err != nil {
+				bad = "key \"thread_id\": want an integer"
+			}
+			have |= 16
+		case "fake_call":
+			ev.FakeCall, err = x.Bool()
+			if err != nil {
+				bad = "key \"fake_call\": want a bool"
+			}
+			have |= 32
+		case "errno":
+			s, err := x.StringBytes()
+			if err != nil {
+				bad = "key \"errno\": want a string"
+			}
+			ev.Errno = internErrno(s)
+		case "duration_nsec":
+			ev.DurationNsec, err = x.Int64()
+			if err != nil || ev.DurationNsec < 0 {
+				bad = "key \"duration_nsec\": want a non-negative integer"
+			}
+		case "details":
+			if x.Type() != fastjson.TypeObject && x.Type() != fastjson.TypeNull {
+				bad = "key \"details\": want an object"
+			}
+			ev.details = x
+		}
+	})
+	if bad != "" {
+		return errors.New(bad)
+	}
+	if have != 63 {
+		for i, k := range []string{"type", "timestamp_usec", "return_value", "success", "thread_id", "fake_call"} {
+			if have&(1<<i) == 0 {
+				return fmt.Errorf("missing key %q", k)
+			}
+		}
+	}
+	if !ev.Success && ev.Errno == "" {
+		return errNoErrno
+	}
+	return nil
+}
+
+// Interned strings: a trace uses a few dozen types and errnos, so each is
+// allocated once instead of once per event.
+var (
+	internMu   sync.Mutex
+	typeNames  = map[string]string{}
+	errnoNames = map[string]string{}
+)
+
+func internType(b []byte) string  { return intern(typeNames, b) }
+func internErrno(b []byte) string { return intern(errnoNames, b) }
+
+// intern is not safe for concurrent use; Scan is called from one
+// goroutine at a time per process, and the maps are guarded below.
+func intern(m map[string]string, b []byte) string {
+	internMu.Lock()
+	s, ok := m[string(b)]
+	if !ok {
+		s = string(b)
+		m[s] = s
+	}
+	internMu.Unlock()
+	return s
+}
+
+// DetailInt returns an integer detail along path; integers written as
+// strings (the original's ports) are accepted.
+func (e *Raw) DetailInt(path ...string) (int64, bool) {
+	v := e.detail(path)
+	if v == nil {
+		return 0, false
+	}
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		i, err := v.Int64()
+		return i, err == nil
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		var n int64
+		if len(b) == 0 {
+			return 0, false
+		}
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// DetailString returns a string detail along path.
+func (e *Raw) DetailString(path ...string) (string, bool) {
+	v := e.detail(path)
+	if v == nil || v.Type() != fastjson.TypeString {
+		return "", false
+	}
+	b, _ := v.StringBytes()
+	return string(b), true
+}
+
+// DetailBool returns a boolean detail along path.
+func (e *Raw) DetailBool(path ...string) (bool, bool) {
+	v := e.detail(path)
+	if v == nil {
+		return false, false
+	}
+	b, err := v.Bool()
+	return b, err == nil
+}
+
+// DetailArray visits the elements of an array detail (mmsghdr_vec, the
+// addresses of a dns.json lookup) and returns how many there were.
+func (e *Raw) DetailArray(fn func(i int, el *Raw), path ...string) int {
+	v := e.detail(path)
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return 0
+	}
+	arr, _ := v.Array()
+	for i, x := range arr {
+		fn(i, &Raw{details: x})
+	}
+	return len(arr)
+}
+
+// DetailJSON returns the details object as compact JSON ("{}" when none).
+func (e *Raw) DetailJSON() []byte {
+	if e.details == nil || e.details.Type() != fastjson.TypeObject {
+		return []byte("{}")
+	}
+	return e.details.MarshalTo(nil)
+}
+
+func (e *Raw) detail(path []string) *fastjson.Value {
+	if e.details == nil {
+		return nil
+	}
+	return e.details.Get(path...)
+}
