@@ -1,3 +1,3 @@
-# `make demo`: trace curl against a local HTTP server and show the trace.
+# `make demo`: trace curl against a local HTTP server and show its report.
 demo: all
 	@scripts/demo.sh

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
+	"github.com/tcpsnitch/tcpsnitch/internal/report"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
 	"github.com/tcpsnitch/tcpsnitch/internal/upload"
 )
@@ -62,6 +63,9 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		fmt.Fprintf(s.ErrOut, "tcpsnitch: the trace is empty: %s used no internet socket.\n", app)
 	}
 	fmt.Fprintf(s.ErrOut, "Trace saved in %s.\n", traceDir)
+	if line := report.RunLine(traceDir); line != "" {
+		fmt.Fprintln(s.ErrOut, line)
+	}
 
 	uploadErr := uploadTrace(ctx, opts, traceDir, sum)
 	switch {
