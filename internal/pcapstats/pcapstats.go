@@ -60,6 +60,21 @@ func (s *Stats) Directions(remote string) Dir {
 	return d
 }
 
+// Local returns the endpoint talking to remote in the capture ("" when
+// there is none, or several).
+func (s *Stats) Local(remote string) string {
+	local := ""
+	for src := range s.flows {
+		if src != remote {
+			if local != "" {
+				return ""
+			}
+			local = src
+		}
+	}
+	return local
+}
+
 // Read counts a pcap stream.
 func Read(r io.Reader) (*Stats, error) {
 	pr, err := pcapgo.NewReader(r)

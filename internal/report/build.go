@@ -307,6 +307,9 @@ func wireOf(st *pcapstats.Stats, s *Socket) *Wire {
 		return w
 	}
 	dir := st.Directions(s.Remote)
+	if s.Local == "" && dir.Known {
+		s.Local = st.Local(s.Remote) // the program never asked (getsockname): the wire says
+	}
 	w.PayloadSent, w.PayloadRecv = dir.Sent, dir.Recv
 	w.Retransmits = st.Retransmits
 	w.HandshakeUs, w.TeardownUs = st.HandshakeUsec, st.TeardownUsec
