@@ -19,7 +19,7 @@ import (
 type Stats struct {
 	Packets     int
 	WireBytes   int64 // original length of every packet
-	Retransmits int   // TCP segments (or SYNs) carrying data sent before
+	Retransmits int   // TCP segments (or SYNs) carrying data sent before; their payload is not counted again
 	// HandshakeUsec: first SYN to the ACK that completed the handshake;
 	// TeardownUsec: first FIN or RST to the last packet. Nil when not seen.
 	HandshakeUsec *int64
@@ -118,8 +118,9 @@ func Read(r io.Reader) (*Stats, error) {
 			if n < 0 {
 				n = 0
 			}
-			f.payload += n
-			s.tcpSeq(f, tcp, n)
+			if !s.tcpSeq(f, tcp, n) {
+				f.payload += n // a retransmission carries no new data
+			}
 			switch {
 			case tcp.SYN && !tcp.ACK && synAt == 0:
 				synAt, synSrc = t, key
@@ -156,27 +157,29 @@ func (s *Stats) flow(key string) *flow {
 }
 
 // tcpSeq counts a segment as retransmitted when all of its data (or its
-// SYN) had been sent before by the same side.
-func (s *Stats) tcpSeq(f *flow, tcp *layers.TCP, n int64) {
+// SYN) had been sent before by the same side, and says so.
+func (s *Stats) tcpSeq(f *flow, tcp *layers.TCP, n int64) bool {
 	if tcp.SYN {
 		f.syns++
+		f.base, f.seen, f.maxEnd = tcp.Seq+1, true, 0
 		if f.syns > 1 {
 			s.Retransmits++
+			return true
 		}
-		f.base, f.seen, f.maxEnd = tcp.Seq+1, true, 0
-		return
+		return false
 	}
 	if !f.seen {
 		f.base, f.seen = tcp.Seq, true
 	}
 	if n == 0 {
-		return
+		return false
 	}
 	start := int64(int32(tcp.Seq - f.base))
 	end := start + n
 	if end <= f.maxEnd {
 		s.Retransmits++
-		return
+		return true
 	}
 	f.maxEnd = end
+	return false
 }
