@@ -24,7 +24,7 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	if err != nil {
 		t.Skip("Debian's chromium is not installed (scripts/packages/report.txt; make deps installs it)")
 	}
-	dir, tr := reportTrace(t)
+	dir, tr := reportTrace(t, "-b", "2000") // tcp_info every 2000 bytes: the RTT/cwnd plots
 	page := filepath.Join(t.TempDir(), "report.html")
 	r := tcpsnitch(t, "", "report", "--html", page, dir)
 	if r.code != 0 {
@@ -127,7 +127,7 @@ func TestReportHTMLInBrowser(t *testing.T) {
 			}
 		}
 	}
-	if len(want) < 4 || !sameCounts(counts, want) {
+	if len(want) < 7 || !sameCounts(counts, want) {
 		t.Errorf("plot points %v, JSON series %v", counts, want)
 	}
 	// The first socket's table: its events, a page of at most 100.

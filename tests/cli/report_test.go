@@ -22,14 +22,14 @@ import (
 // truth is what reportclient counted itself, and what the servers counted.
 type truth struct {
 	tcpSent, tcpRecv, recvCalls, refused, udpSent int64
-	srv                                            *server
-	closedPort, udpPort                            string
-	udpGot                                         *atomic.Int64
+	srv                                           *server
+	closedPort, udpPort                           string
+	udpGot                                        *atomic.Int64
 }
 
-// reportTrace runs reportclient under tcpsnitch (-c: pcaps) against a
+// reportTrace runs reportclient under tcpsnitch (-c: pcaps, and flags) against a
 // counting HTTP server, a closed port and a counting UDP socket.
-func reportTrace(t *testing.T) (string, *truth) {
+func reportTrace(t *testing.T, flags ...string) (string, *truth) {
 	t.Helper()
 	tr := &truth{srv: newServer(t, 30000), udpGot: &atomic.Int64{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -57,7 +57,8 @@ func reportTrace(t *testing.T) (string, *truth) {
 		close(got)
 	}()
 	dir := filepath.Join(t.TempDir(), "trace")
-	r := tcpsnitch(t, "", "-n", "-c", "-d", dir, tool("reportclient"), tr.srv.port, tr.closedPort, tr.udpPort)
+	args := append(append([]string{"-n", "-c", "-d", dir}, flags...), tool("reportclient"), tr.srv.port, tr.closedPort, tr.udpPort)
+	r := tcpsnitch(t, "", args...)
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
 	}

@@ -178,6 +178,7 @@
     function draw() {
       var vmax = 1;
       series.forEach(function (s) { s.pts.forEach(function (p) { if (p[1] > vmax) vmax = p[1]; }); });
+      if (kind === "cwnd" || kind === "retrans") vmax = Math.max(4, Math.ceil(vmax / 4) * 4); // whole ticks for counts
       var sx = (W - L - 8) / (view.b - view.a), sy = (H - B - 8) / vmax;
       var out = ['<svg viewBox="0 0 ' + W + " " + H + '" width="100%" role="img">'];
       for (var i = 0; i <= 4; i++) {
@@ -190,6 +191,12 @@
         var pts = s.pts.map(function (p) { return ((p[0] - view.a) * sx).toFixed(1) + "," + (H - B - p[1] * sy).toFixed(1); }).join(" ");
         out.push('<polyline class="series" data-kind="' + kind + '" data-socket="' + esc(s.id) + '" data-name="' + esc(s.name) + '" fill="none" stroke="' + s.color +
           '" stroke-width="1.5" points="' + pts + '"><title>' + esc(s.id + " " + s.name) + "</title></polyline>");
+        if (s.pts.length <= 60) { // few points: mark each one (a single sample is no line)
+          s.pts.forEach(function (p) {
+            out.push('<circle class="marker" r="2.5" fill="' + s.color + '" cx="' + ((p[0] - view.a) * sx).toFixed(1) + '" cy="' + (H - B - p[1] * sy).toFixed(1) +
+              '"><title>' + esc(s.id + " " + s.name + ": " + fmtV(p[1]) + " at +" + fmtUs(p[0] - view.t0)) + "</title></circle>");
+          });
+        }
       });
       out.push("</svg></svg>");
       holder.innerHTML = out.join("");
@@ -283,7 +290,7 @@
       ["sent", function (e) { return e.s.bytes_sent; }, fmtBytes], ["received", function (e) { return e.s.bytes_received; }, fmtBytes],
       ["events", function (e) { return e.s.events; }, String], ["failed", function (e) { return e.s.failed_calls; }, String],
       ["connect", function (e) { return e.s.timing.connect_nsec; }, fmtNs], ["first byte", function (e) { return e.s.timing.first_byte_nsec; }, fmtNs],
-      ["rtt avg", function (e) { return e.s.tcp_info ? e.s.tcp_info.rtt_avg_usec : null; }, function (v) { return fmtUs(Math.round(v)); }],
+      ["rtt avg", function (e) { return e.s.tcp_info && e.s.tcp_info.rtt_max_usec > 0 ? e.s.tcp_info.rtt_avg_usec : null; }, function (v) { return fmtUs(Math.round(v)); }],
       ["wire", function (e) { return e.s.wire ? e.s.wire.packets : null; }, function (v) { return v + " pkts"; }]];
     var tb = el("table", { "class": "sockets" }), head = el("tr"), body = el("tbody");
     var order = socks.slice(), sortCol = -1, dir = 1, shownRows = 500;
