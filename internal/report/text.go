@@ -61,14 +61,14 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 		t.line(fmt.Sprintf("%s over %s", usecClock(r.StartUsec), Usec(r.EndUsec-r.StartUsec)))
 	}
 	if !r.DurationsKnown {
-		t.line(t.paint(ansiDim, fit("Call durations: unknown (the events carry no duration_nsec: an older or the original's trace).", o.Width)))
+		t.line(t.paint(ansiDim, "Call durations: unknown (no duration_nsec in the events)."))
 	}
 	for _, p := range r.Processes {
 		t.line("")
 		t.process(r, p)
 	}
 	t.line("")
-	t.line(t.paint(ansiBold, "Total: ") + TotalsLine(r.Totals))
+	t.wrapped(t.paint(ansiBold, "Total: "), TotalsLine(r.Totals))
 	if n := len(r.Problems); n > 0 {
 		t.line(t.paint(ansiYellow, fmt.Sprintf("%s in the trace (listed on stderr); the rest is summarised.", plural(n, "damaged spot", "damaged spots"))))
 	}
@@ -102,7 +102,7 @@ func (t *textWriter) process(r *Report, p *Process) {
 			"+" + Usec(s.FirstUsec-r.StartUsec), Usec(s.DurationUsec), Bytes(s.BytesSent), Bytes(s.BytesRecv),
 			strconv.Itoa(s.TotalCalls()), strconv.Itoa(s.FailedCalls)})
 	}
-	widths := t.widths(rows)
+	widths, addrLine := t.widths(rows)
 	for i, row := range rows {
 		line := "  " + t.row(row, widths)
 		if i == 0 {
@@ -113,6 +113,9 @@ func (t *textWriter) process(r *Report, p *Process) {
 			continue
 		}
 		s := p.Sockets[i-1]
+		if addrLine {
+			t.detail("address", s.Endpoints(), "")
+		}
 		t.detail("calls", s.CallsLine(), "")
 		t.detail("failed", s.FailuresLine(), ansiRed)
 		t.detail("timing", s.TimingLine(), "")
@@ -122,31 +125,65 @@ func (t *textWriter) process(r *Report, p *Process) {
 			t.detail("warning", s.Wire.Warning, ansiYellow)
 		}
 	}
-	t.line("  " + TotalsLine(p.Totals))
+	t.wrapped("  ", TotalsLine(p.Totals))
 }
 
-// widths: natural column widths; the endpoints column gives way so the
-// row fits the terminal.
-func (t *textWriter) widths(rows [][]string) []int {
-	w := make([]int, len(rows[0]))
+// wrapped prints text after prefix, wrapped at commas to the width.
+func (t *textWriter) wrapped(prefix, text string) {
+	pad := strings.Repeat(" ", utf8.RuneCountInString(stripANSI(prefix)))
+	for i, l := range wrap(text, t.o.Width-len(pad)) {
+		if i == 0 {
+			t.line(prefix + l)
+		} else {
+			t.line(pad + l)
+		}
+	}
+}
+
+func stripANSI(s string) string {
+	for _, c := range []string{ansiBold, ansiRed, ansiYellow, ansiDim, ansiReset} {
+		s = strings.ReplaceAll(s, c, "")
+	}
+	return s
+}
+
+// widths: natural column widths. The endpoints column gives way so the
+// row fits the terminal; when it would be narrower than minAddr, the
+// addresses go to a detail line of their own (addrLine) and the column is
+// dropped.
+func (t *textWriter) widths(rows [][]string) (w []int, addrLine bool) {
+	const minAddr = 24
+	w = make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
 			w[i] = max(w[i], utf8.RuneCountInString(c))
 		}
 	}
-	total := 2
+	total := 0
 	for _, x := range w {
 		total += x + 2
 	}
 	if over := total - t.o.Width; over > 0 {
-		w[2] = max(12, w[2]-over)
+		if w[2]-over >= minAddr {
+			w[2] -= over
+		} else {
+			w[2], addrLine = -1, true
+		}
 	}
-	return w
+	return w, addrLine
 }
 
 func (t *textWriter) row(cells []string, w []int) string {
 	var b strings.Builder
+	first := true
 	for i, c := range cells {
+		if w[i] < 0 {
+			continue // a dropped column
+		}
+		if !first {
+			b.WriteString("  ")
+		}
+		first = false
 		c = fit(c, w[i])
 		pad := strings.Repeat(" ", w[i]-utf8.RuneCountInString(c))
 		if i == 8 && c != "0" && c != rowHead[8] {
@@ -156,9 +193,6 @@ func (t *textWriter) row(cells []string, w []int) string {
 			b.WriteString(c + pad)
 		} else {
 			b.WriteString(pad + c)
-		}
-		if i < len(cells)-1 {
-			b.WriteString("  ")
 		}
 	}
 	return b.String()
