@@ -50,8 +50,11 @@ func (p Problem) String() string {
 // truncated last line, a missing common key) goes to bad with its line
 // number and the scan goes on. It stops early when fn returns an error.
 func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) error {
-	br := bufio.NewReaderSize(r, 256*1024)
-	var p fastjson.Parser
+	sc := scanners.Get().(*scanner)
+	defer scanners.Put(sc)
+	sc.br.Reset(r)
+	defer sc.br.Reset(nil)
+	br, p := sc.br, &sc.p
 	var ev Raw
 	line := 0
 	for {
@@ -70,7 +73,7 @@ func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) erro
 			complete := b[len(b)-1] == '\n'
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				if perr := parseRaw(&p, b, &ev); perr != nil {
+				if perr := parseRaw(p, b, &ev); perr != nil {
 					msg := perr.Error()
 					if !complete {
 						msg = "truncated last line (" + msg + ")"
@@ -92,6 +95,16 @@ func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) erro
 		}
 	}
 }
+
+// scanner is the reusable state of Scan: a trace can have tens of
+// thousands of small files, and a 256 kB buffer made for each was most of
+// the time spent reading them.
+type scanner struct {
+	br *bufio.Reader
+	p  fastjson.Parser
+}
+
+var scanners = sync.Pool{New: func() any { return &scanner{br: bufio.NewReaderSize(nil, 256*1024)} }}
 
 var errNoErrno = errors.New("failed call without errno")
 

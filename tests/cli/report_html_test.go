@@ -95,6 +95,27 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Hover over the first bar shows its socket; the wheel zooms the
+	// timeline around the cursor (here its right end) and the plots follow:
+	// their first point moves left.
+	hover, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](`(function(){
+		var cv=document.querySelector("canvas.timeline"), r=cv.getBoundingClientRect();
+		var x=r.left+r.width/2, y=r.top+18+7;
+		cv.dispatchEvent(new MouseEvent("mousemove",{clientX:x,clientY:y,bubbles:true}));
+		var tip=document.querySelector(".tsr .tip").textContent;
+		var pl=document.querySelector('polyline.series[data-kind="bytes"]'), before=pl.points.getItem(0).x;
+		cv.dispatchEvent(new WheelEvent("wheel",{clientX:r.right-12,clientY:y,deltaY:-100,bubbles:true,cancelable:true}));
+		pl=document.querySelector('polyline.series[data-kind="bytes"]');
+		return [tip, before, pl.points.getItem(0).x];})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tip, _ := hover[0].(string); !strings.HasPrefix(tip, "reportclient_000/0  TCP4  127.0.0.1:") {
+		t.Errorf("hover over the first bar shows %q", tip)
+	}
+	if before, after := hover[1].(float64), hover[2].(float64); !(after < before) {
+		t.Errorf("zooming in at the end did not stretch the plot: first point x %v then %v", before, after)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)

@@ -85,34 +85,42 @@
     var legend = el("div", { "class": "legend controls" });
     legend.innerHTML = '<span><i style="background:' + COLORS.TCP + '"></i>TCP</span><span><i style="background:' + COLORS.UDP +
       '"></i>UDP</span><span><i style="background:' + OTHER + '"></i>other</span><span><i style="background:#d63031"></i>call ≥ ' +
-      fmtNs(d.long_call_nsec) + '</span><span class="muted">wheel: zoom · drag: pan · double-click: reset</span>';
+      fmtNs(d.long_call_nsec) + '</span><span class="muted">wheel: zoom · drag: pan · double-click: reset · scroll the bars with the scrollbar</span>';
     var reset = el("button", {}, "reset zoom");
     legend.appendChild(reset);
     root.appendChild(legend);
-    var rowH = socks.length > 2000 ? 3 : 14, maxRows = Math.floor(16000 / rowH);
-    var shown = socks.slice(0, maxRows);
-    if (shown.length < socks.length) root.appendChild(el("div", { "class": "muted" }, "Showing the first " + shown.length + " of " + socks.length + " sockets."));
-    var wrap = el("div", { "class": "tl-wrap" }), cv = el("canvas", { "class": "timeline", "data-bars": String(shown.length) });
+    // Every socket has a row; only the rows in view are drawn (the canvas
+    // stays put while a filler gives the scrollbar its length), so tens of
+    // thousands of sockets cost no more than a screenful.
+    var rowH = 14, labelW = 190, axisH = 18, n = socks.length;
+    var total = axisH + n * rowH + 4, viewH = Math.min(520, total);
+    var wrap = el("div", { "class": "tl-wrap" });
+    wrap.style.height = viewH + "px";
+    var cv = el("canvas", { "class": "timeline", "data-bars": String(n) });
+    cv.style.position = "sticky"; cv.style.top = "0";
+    var filler = el("div");
+    filler.style.height = Math.max(0, total - viewH) + "px";
     var tip = el("div", { "class": "tip" });
-    wrap.appendChild(cv); root.appendChild(wrap); root.appendChild(tip);
-    var labelW = 190, axisH = 18;
+    wrap.appendChild(cv); wrap.appendChild(filler); root.appendChild(wrap); root.appendChild(tip);
     function draw() {
-      var w = Math.max(400, wrap.clientWidth || 900), h = axisH + shown.length * rowH + 4, dpr = window.devicePixelRatio || 1;
+      var w = Math.max(400, wrap.clientWidth || 900), h = viewH, dpr = window.devicePixelRatio || 1;
       cv.width = w * dpr; cv.height = h * dpr; cv.style.width = w + "px"; cv.style.height = h + "px";
       var g = cv.getContext("2d");
       g.setTransform(dpr, 0, 0, dpr, 0, 0);
       g.clearRect(0, 0, w, h);
-      var sx = (w - labelW - 10) / (view.b - view.a);
+      var sx = (w - labelW - 10) / (view.b - view.a), top = wrap.scrollTop;
       function X(t) { return labelW + (t - view.a) * sx; }
-      g.fillStyle = "#556"; g.font = "10px sans-serif";
+      g.font = "10px sans-serif";
       for (var i = 0; i <= 6; i++) {
         var t = view.a + (view.b - view.a) * i / 6, x = X(t);
-        g.fillText("+" + fmtUs(Math.round(t - d.report.start_usec)), x - 10, 11);
-        g.fillStyle = "#eef"; g.fillRect(x, axisH - 4, 1, h); g.fillStyle = "#556";
+        g.fillStyle = "#eef"; g.fillRect(x, axisH - 4, 1, h);
+        g.fillStyle = "#556"; g.fillText("+" + fmtUs(Math.round(t - d.report.start_usec)), Math.min(x, w - 50), 11);
       }
-      shown.forEach(function (e, i) {
-        var s = e.s, y = axisH + i * rowH;
-        if (rowH >= 10) { g.fillStyle = "#334"; g.fillText(e.id + " " + proto(s), 2, y + rowH - 4); }
+      var first = Math.max(0, Math.floor(top / rowH)), last = Math.min(n, first + Math.ceil(h / rowH) + 1);
+      g.save(); g.beginPath(); g.rect(0, axisH, w, h - axisH); g.clip();
+      for (var k = first; k < last; k++) {
+        var e = socks[k], s = e.s, y = axisH + k * rowH - top;
+        g.fillStyle = "#334"; g.fillText(e.id + " " + proto(s), 2, y + rowH - 4);
         var a = X(s.first_usec), b = Math.max(X(s.last_usec), a + 2);
         if (b >= labelW && a <= w) {
           g.fillStyle = COLORS[s.protocol] || OTHER;
@@ -121,25 +129,28 @@
         }
         (s.long_calls || []).forEach(function (c) {
           if (c.duration_nsec < d.long_call_nsec) return;
-          var ca = X(c.time_usec - c.duration_nsec / 1000), cb = Math.max(X(c.time_usec), ca + 2);
+          var ca = Math.max(X(c.time_usec - c.duration_nsec / 1000), labelW), cb = Math.max(X(c.time_usec), ca + 2);
           if (cb < labelW) return;
-          g.fillStyle = "#d63031"; g.fillRect(Math.max(ca, labelW), y + 1, cb - Math.max(ca, labelW), rowH - 2);
+          g.fillStyle = "#d63031"; g.fillRect(ca, y + 1, cb - ca, rowH - 2);
         });
-      });
+      }
+      g.restore();
     }
     function at(ev) {
-      var rc = cv.getBoundingClientRect(), x = ev.clientX - rc.left, y = ev.clientY - rc.top;
-      var i = Math.floor((y - axisH) / rowH);
-      return { x: x, i: i, e: shown[i] };
+      var rc = cv.getBoundingClientRect(), y = ev.clientY - rc.top;
+      if (y < axisH) return {};
+      var i = Math.floor((y - axisH + wrap.scrollTop) / rowH);
+      return { i: i, e: socks[i] };
     }
+    var drag = null;
     cv.addEventListener("mousemove", function (ev) {
-      var h = at(ev);
       if (drag) {
         var dt = (drag.x - ev.clientX) * (view.b - view.a) / (cv.clientWidth - labelW - 10);
         drag.x = ev.clientX; view.set(view.a + dt, view.b + dt); return;
       }
-      if (!h.e) { tip.style.display = "none"; return; }
-      var s = h.e.s, lines = [h.e.id + "  " + proto(s) + "  " + ends(s),
+      var hit = at(ev);
+      if (!hit.e) { tip.style.display = "none"; return; }
+      var s = hit.e.s, lines = [hit.e.id + "  " + proto(s) + "  " + ends(s),
         "start +" + fmtUs(s.first_usec - d.report.start_usec) + ", lasted " + fmtUs(s.duration_usec),
         "sent " + fmtBytes(s.bytes_sent) + ", received " + fmtBytes(s.bytes_received) + ", " + s.events + " events, " + s.failed_calls + " failed"];
       if (s.timing.connect_nsec != null) lines.push("connect " + fmtNs(s.timing.connect_nsec));
@@ -149,18 +160,20 @@
       tip.style.display = "block"; tip.style.left = (ev.clientX + 12) + "px"; tip.style.top = (ev.clientY + 12) + "px";
     });
     cv.addEventListener("mouseleave", function () { tip.style.display = "none"; drag = null; });
-    var drag = null;
     cv.addEventListener("mousedown", function (ev) { drag = { x: ev.clientX }; });
     window.addEventListener("mouseup", function () { drag = null; });
     cv.addEventListener("wheel", function (ev) {
+      if (ev.shiftKey) return; // shift+wheel scrolls the rows
       ev.preventDefault();
       var rc = cv.getBoundingClientRect(), f = (ev.clientX - rc.left - labelW) / (rc.width - labelW - 10);
       f = Math.min(1, Math.max(0, f));
       var span = view.b - view.a, ns = span * (ev.deltaY < 0 ? 0.8 : 1.25), c = view.a + f * span;
       view.set(c - f * ns, c + (1 - f) * ns);
     }, { passive: false });
-    cv.addEventListener("dblclick", function () { view.set(d.report.start_usec, d.report.end_usec); });
-    reset.addEventListener("click", function () { view.set(d.report.start_usec, Math.max(d.report.end_usec, d.report.start_usec + 1)); });
+    function full() { view.set(d.report.start_usec, Math.max(d.report.end_usec, d.report.start_usec + 1)); }
+    cv.addEventListener("dblclick", full);
+    reset.addEventListener("click", full);
+    wrap.addEventListener("scroll", draw);
     view.listeners.push(draw);
     window.addEventListener("resize", draw);
     draw();
