@@ -63,7 +63,7 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 		fmt.Fprintf(s.ErrOut, "tcpsnitch: the trace is empty: %s used no internet socket.\n", app)
 	}
 	fmt.Fprintf(s.ErrOut, "Trace saved in %s.\n", traceDir)
-	if line := report.RunLine(traceDir); line != "" {
+	if line := report.RunLine(traceDir, report.Totals{Processes: sum.Processes, Sockets: sum.Sockets, Events: sum.Recorded}); line != "" {
 		fmt.Fprintln(s.ErrOut, line)
 	}
 
