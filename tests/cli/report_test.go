@@ -292,24 +292,38 @@ func TestReportPerfetto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Per thread: calls and the sum of their durations (ns), from the
+	// trace's own lines.
 	tr, _ := tracefile.Open(dir)
-	want := map[int64]int{}
+	want, wantNs := map[int64]int{}, map[int64]int64{}
 	for _, p := range tr.Processes {
 		for _, s := range p.Sockets {
-			for _, e := range s.Events {
+			f, _ := os.Open(s.Path)
+			tracefile.Scan(f, s.Path, func(e *tracefile.Raw) error {
 				if !e.FakeCall {
 					want[e.ThreadID]++
+					wantNs[e.ThreadID] += max(e.DurationNsec, 0)
 				}
-			}
+				return nil
+			}, func(p tracefile.Problem) { t.Errorf("trace damaged: %v", p) })
+			f.Close()
 		}
 	}
-	got := map[int64]int{}
+	got, gotNs := map[int64]int{}, map[int64]int64{}
 	for _, s := range slices {
 		if s.Cat == "call" {
 			got[s.TID]++
+			gotNs[s.TID] += int64(s.Dur*1000 + 0.5)
 		}
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("call slices per thread %v, trace calls per thread %v", got, want)
+	}
+	// Slices may start up to a microsecond late so that they nest (the
+	// timestamps are in µs): at most 1000 ns less per slice.
+	for tid, ns := range wantNs {
+		if d := ns - gotNs[tid]; d < 0 || d > int64(1000*want[tid]) {
+			t.Errorf("thread %d: slices last %d ns, the trace's calls %d ns", tid, gotNs[tid], ns)
+		}
 	}
 }
