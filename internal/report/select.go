@@ -101,3 +101,14 @@ func Select(r *Report, proc string, sock int) error {
 	}
 	return nil
 }
+
+// Subset is Select on a copy: r itself is left whole (the server renders
+// one process or one socket of a stored trace).
+func Subset(r *Report, proc string, sock int) (*Report, error) {
+	c := *r
+	c.Processes = append([]*Process(nil), r.Processes...)
+	if err := Select(&c, proc, sock); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

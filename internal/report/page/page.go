@@ -80,7 +80,7 @@ func Render(w io.Writer, r *report.Report) error {
 
 // RenderData writes the whole page for prepared data.
 func RenderData(w io.Writer, d *Data) error {
-	frag, err := fragment(d)
+	frag, err := fragment(d, true)
 	if err != nil {
 		return err
 	}
@@ -93,19 +93,49 @@ func RenderData(w io.Writer, d *Data) error {
 	})
 }
 
+// FragmentOptions: how a fragment is embedded.
+type FragmentOptions struct {
+	// External: leave out the inline <style> and <script>; the host page
+	// serves CSS() and Script() as files instead (for a Content-Security-
+	// Policy without 'unsafe-inline'), the script loaded after the
+	// fragments. The data block is JSON, never executed.
+	External bool
+}
+
 // Fragment writes the views without <html>/<head>, for embedding in
-// another page: a <div class="tsr"> holding its own <style>, data and
-// <script>. Several fragments on one page are independent.
-func Fragment(w io.Writer, r *report.Report) error {
-	frag, err := fragment(NewData(r))
+// another page: a <div class="tsr"> holding its data (and, unless
+// External, its own <style> and <script>). Several fragments on one page
+// are independent.
+func Fragment(w io.Writer, r *report.Report, o FragmentOptions) error {
+	frag, err := fragment(NewData(r), !o.External)
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "<style>"+css+"</style>\n"); err != nil {
-		return err
+	if !o.External {
+		if _, err := io.WriteString(w, "<style>"+css+"</style>\n"); err != nil {
+			return err
+		}
 	}
 	_, err = io.WriteString(w, string(frag))
 	return err
+}
+
+// ProcessFragment and SocketFragment render one process of a report, or
+// one socket of one of its processes, the same way.
+func ProcessFragment(w io.Writer, r *report.Report, process string, o FragmentOptions) error {
+	sub, err := report.Subset(r, process, -1)
+	if err != nil {
+		return err
+	}
+	return Fragment(w, sub, o)
+}
+
+func SocketFragment(w io.Writer, r *report.Report, process string, socket int, o FragmentOptions) error {
+	sub, err := report.Subset(r, process, socket)
+	if err != nil {
+		return err
+	}
+	return Fragment(w, sub, o)
 }
 
 // CSS and Script are the page's assets, for a server that serves them as
@@ -113,7 +143,7 @@ func Fragment(w io.Writer, r *report.Report) error {
 func CSS() string    { return css }
 func Script() string { return script }
 
-func fragment(d *Data) (template.HTML, error) {
+func fragment(d *Data, inlineScript bool) (template.HTML, error) {
 	var data bytes.Buffer
 	enc := json.NewEncoder(&data)
 	enc.SetEscapeHTML(true) // "<" in a name can never close the script element
@@ -125,6 +155,9 @@ func fragment(d *Data) (template.HTML, error) {
 	b.WriteString(`<script type="application/json" class="tsr-data">`)
 	b.Write(bytes.TrimSpace(data.Bytes()))
 	b.WriteString("</script>\n<div class=\"tsr-root\"><noscript>This page needs JavaScript to draw its views.</noscript></div>\n")
-	b.WriteString("<script>" + script + "</script>\n</div>\n")
+	if inlineScript {
+		b.WriteString("<script>" + script + "</script>\n")
+	}
+	b.WriteString("</div>\n")
 	return template.HTML(b.String()), nil
 }
