@@ -118,6 +118,9 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 			a.setRemote(ev, "addr")
 		}
 	case t == "getsockopt":
+		if !a.connPending {
+			break
+		}
 		if name, _ := ev.DetailString("optname"); name == "SO_ERROR" && ev.Success {
 			a.connected(ev)
 		}
@@ -134,7 +137,7 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 		if ev.DurationNsec >= 0 {
 			a.write += ev.DurationNsec
 		}
-		if s.Remote == "" {
+		if s.Remote == "" && t == "sendto" || a.peerFromIO {
 			a.setRemote(ev, "addr")
 		}
 	case recvCalls[t]:
@@ -152,7 +155,7 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 		if ev.DurationNsec >= 0 {
 			a.read += ev.DurationNsec
 		}
-		if s.Remote == "" || a.peerFromIO {
+		if (s.Remote == "" || a.peerFromIO) && t == "recvfrom" && s.Protocol != "TCP" {
 			// UDP: the last peer a datagram came from or went to.
 			if a.setRemote(ev, "addr") {
 				a.peerFromIO = true
@@ -162,7 +165,7 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 		if ev.DurationNsec >= 0 {
 			a.wait += ev.DurationNsec
 		}
-		if ev.Success && ev.ReturnValue > 0 {
+		if a.connPending && ev.Success && ev.ReturnValue > 0 {
 			for _, k := range writableKeys {
 				if w, _ := ev.DetailBool(k...); w {
 					a.connected(ev)

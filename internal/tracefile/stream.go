@@ -27,7 +27,10 @@ type Raw struct {
 	// this tool's later shims); -1 when the event does not carry it.
 	DurationNsec int64
 	Line         int
-	details      *fastjson.Value
+	detailsRaw   []byte          // the details object's text, nil when none
+	details      *fastjson.Value // parsed on first use
+	parsed       bool
+	parser       *fastjson.Parser // the scanner's, reused for every event
 }
 
 // Problem is a damaged spot of a trace: the file, the line (0 for the
@@ -73,7 +76,9 @@ func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) erro
 			complete := b[len(b)-1] == '\n'
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				if perr := parseRaw(p, b, &ev); perr != nil {
+				perr := parseLine(b, &ev)
+				ev.parser = p
+				if perr != nil {
 					msg := perr.Error()
 					if !complete {
 						msg = "truncated last line (" + msg + ")"
@@ -107,94 +112,6 @@ type scanner struct {
 var scanners = sync.Pool{New: func() any { return &scanner{br: bufio.NewReaderSize(nil, 256*1024)} }}
 
 var errNoErrno = errors.New("failed call without errno")
-
-func parseRaw(p *fastjson.Parser, b []byte, ev *Raw) error {
-	v, err := p.ParseBytes(b)
-	if err != nil {
-		return fmt.Errorf("not JSON: %v", err)
-	}
-	o, err := v.Object()
-	if err != nil {
-		return fmt.Errorf("not a JSON object")
-	}
-	*ev = Raw{DurationNsec: -1}
-	var have int
-	var bad string
-	o.Visit(func(k []byte, x *fastjson.Value) {
-		if bad != "" {
-			return
-		}
-		switch string(k) {
-		case "type":
-			s, err := x.StringBytes()
-			if err != nil || len(s) == 0 {
-				bad = "key \"type\": want a non-empty string"
-			}
-			ev.Type = internType(s)
-			have |= 1
-		case "timestamp_usec":
-			ev.TimestampUsec, err = x.Int64()
-			if err != nil {
-				bad = "key \"timestamp_usec\": want an integer"
-			}
-			have |= 2
-		case "return_value":
-			ev.ReturnValue, err = x.Int64()
-			if err != nil {
-				bad = "key \"return_value\": want an integer"
-			}
-			have |= 4
-		case "success":
-			ev.Success, err = x.Bool()
-			if err != nil {
-				bad = "key \"success\": want a bool"
-			}
-			have |= 8
-		case "thread_id":
-			ev.ThreadID, err = x.Int64()
-			if err != nil {
-				bad = "key \"thread_id\": want an integer"
-			}
-			have |= 16
-		case "fake_call":
-			ev.FakeCall, err = x.Bool()
-			if err != nil {
-				bad = "key \"fake_call\": want a bool"
-			}
-			have |= 32
-		case "errno":
-			s, err := x.StringBytes()
-			if err != nil {
-				bad = "key \"errno\": want a string"
-			}
-			ev.Errno = internErrno(s)
-		case "duration_nsec":
-			ev.DurationNsec, err = x.Int64()
-			if err != nil || ev.DurationNsec < 0 {
-				bad = "key \"duration_nsec\": want a non-negative integer"
-			}
-		case "details":
-			if x.Type() != fastjson.TypeObject && x.Type() != fastjson.TypeNull {
-				bad = "key \"details\": want an object"
-			}
-			ev.details = x
-		}
-	})
-	if bad != "" {
-		return errors.New(bad)
-	}
-	if have != 63 {
-		for i, k := range []string{"type", "timestamp_usec", "return_value", "success", "thread_id", "fake_call"} {
-			if have&(1<<i) == 0 {
-				return fmt.Errorf("missing key %q", k)
-			}
-		}
-	}
-	if !ev.Success && ev.Errno == "" {
-		return errNoErrno
-	}
-	return nil
-}
 
 // Interned strings: a trace uses a few dozen types and errnos, so each is
 // allocated once instead of once per event.
@@ -277,22 +194,37 @@ func (e *Raw) DetailArray(fn func(i int, el *Raw), path ...string) int {
 	}
 	arr, _ := v.Array()
 	for i, x := range arr {
-		fn(i, &Raw{details: x})
+		fn(i, &Raw{details: x, parsed: true})
 	}
 	return len(arr)
 }
 
 // DetailJSON returns the details object as compact JSON ("{}" when none).
 func (e *Raw) DetailJSON() []byte {
-	if e.details == nil || e.details.Type() != fastjson.TypeObject {
-		return []byte("{}")
+	if v := e.detailsValue(); v != nil && v.Type() == fastjson.TypeObject {
+		return v.MarshalTo(nil)
 	}
-	return e.details.MarshalTo(nil)
+	return []byte("{}")
+}
+
+// detailsValue parses the details on first use. Details that are not
+// valid JSON read as empty.
+func (e *Raw) detailsValue() *fastjson.Value {
+	if !e.parsed {
+		e.parsed = true
+		if e.detailsRaw != nil && e.parser != nil {
+			if v, err := e.parser.ParseBytes(e.detailsRaw); err == nil {
+				e.details = v
+			}
+		}
+	}
+	return e.details
 }
 
 func (e *Raw) detail(path []string) *fastjson.Value {
-	if e.details == nil {
+	v := e.detailsValue()
+	if v == nil {
 		return nil
 	}
-	return e.details.Get(path...)
+	return v.Get(path...)
 }
