@@ -327,3 +327,31 @@ func TestReportPerfetto(t *testing.T) {
 		}
 	}
 }
+
+// When the application's byte counts and the pcap's disagree, the report
+// says so. The trace is edited so that the send seems to have moved 5
+// bytes fewer than the wire carried.
+func TestReportWarnsWhenWireDisagrees(t *testing.T) {
+	dir, tr := reportTrace(t)
+	web := connectedSocket(t, onlyProcess(t, dir, "reportclient"), tr.srv.port)
+	b, _ := os.ReadFile(web.Path)
+	ret := fmt.Sprintf(`"return_value": %d`, tr.tcpSent)
+	i := strings.Index(string(b), `"type": "send", `)
+	j := strings.Index(string(b[max(i, 0):]), ret)
+	if i < 0 || j < 0 {
+		t.Fatalf("no send of %d bytes in %s", tr.tcpSent, b)
+	}
+	edited := string(b[:i+j]) + fmt.Sprintf(`"return_value": %d`, tr.tcpSent-5) + string(b[i+j+len(ret):])
+	os.WriteFile(web.Path, []byte(edited), 0o644)
+	rep := reportJSON(t, dir)
+	s := socketTo(t, rep, tr.srv.port)
+	want := fmt.Sprintf("the application sent %d and received %d bytes, the wire carried %d and %d bytes of payload",
+		tr.tcpSent-5, tr.tcpRecv, tr.tcpSent, tr.tcpRecv)
+	if s.Wire == nil || s.Wire.Warning != want {
+		t.Errorf("wire %+v, want warning %q", s.Wire, want)
+	}
+	r := tcpsnitch(t, "", "report", dir)
+	if !strings.Contains(r.out, "warning: the application sent") {
+		t.Errorf("terminal report has no warning:\n%s", r.out)
+	}
+}
