@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +21,7 @@ import (
 // and no network request, and its plots have as many points as the JSON.
 // A screenshot is kept in build/artifacts/report-page.png.
 func TestReportHTMLInBrowser(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("Debian's chromium is not installed (scripts/packages/report.txt; make deps installs it)")
-	}
+	needChromium(t)
 	dir, tr := reportTrace(t, "-b", "2000") // tcp_info every 2000 bytes: the RTT/cwnd plots
 	page := filepath.Join(t.TempDir(), "report.html")
 	r := tcpsnitch(t, "", "report", "--html", page, dir)
@@ -36,42 +34,7 @@ func TestReportHTMLInBrowser(t *testing.T) {
 		t.Error("the page names a web address (it must hold everything itself)")
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 2400))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	var mu sync.Mutex
-	var problems, requests []string
-	err = chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
-				problems = append(problems, "console "+string(e.Type))
-			}
-		case *network.EventRequestWillBeSent:
-			if u := e.Request.URL; !strings.HasPrefix(u, "file://") {
-				requests = append(requests, u)
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(".tsr canvas.timeline")); err != nil {
-		t.Fatal(err)
-	}
+	ctx, pageProblems := openPage(t, page)
 	counts, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`(function(){var m={};
 		document.querySelectorAll("polyline.series").forEach(function(p){
 			m[p.dataset.kind+" "+p.dataset.socket+" "+p.dataset.name]=p.points.numberOfItems;});return m;})()`))
@@ -125,10 +88,8 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(art, "report-page.png"), png, 0o644); err != nil {
 		t.Error(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 || len(requests) > 0 {
-		t.Errorf("console problems %v, network requests %v", problems, requests)
+	if p := pageProblems(); p != "" {
+		t.Error(p)
 	}
 	if bars != "3" {
 		t.Errorf("timeline has %s bars, want 3 sockets", bars)
@@ -171,4 +132,116 @@ func sameCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+func needChromium(t *testing.T) string {
+	t.Helper()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("Debian's chromium is not installed (scripts/packages/report.txt; make deps installs it)")
+	}
+	return browser
+}
+
+// openPage opens a file in a fresh headless Chromium and returns the
+// browser context and a function that says what went wrong on the page:
+// exceptions, console errors or warnings, requests for anything but the
+// file itself ("" when nothing).
+func openPage(t *testing.T, page string) (context.Context, func() string) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(needChromium(t)), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 2400))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+	var mu sync.Mutex
+	var problems, requests []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				problems = append(problems, "console "+string(e.Type))
+			}
+		case *network.EventRequestWillBeSent:
+			if u := e.Request.URL; !strings.HasPrefix(u, "file://") {
+				requests = append(requests, u)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(".tsr canvas.timeline")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(problems) > 0 || len(requests) > 0 {
+			return fmt.Sprintf("console problems %v, network requests %v", problems, requests)
+		}
+		return ""
+	}
+}
+
+// With durations, a long call stands out: red on the timeline, bold in the
+// event table, and the socket's connect and first-byte times are shown.
+func TestReportHTMLLongCallsStandOut(t *testing.T) {
+	needChromium(t)
+	dir := t.TempDir()
+	line := func(typ string, ts, ret, dur int64, details string) string {
+		return fmt.Sprintf(`{"type": %q, "timestamp_usec": %d, "return_value": %d, "success": true, "thread_id": 9, "fake_call": false, "duration_nsec": %d, "details": %s}`+"\n",
+			typ, ts, ret, dur, details)
+	}
+	const t0 = 1700000000000000
+	os.MkdirAll(filepath.Join(dir, "meta"), 0o755)
+	for _, m := range []string{"app", "cmd", "kernel", "machine", "os", "version"} {
+		os.WriteFile(filepath.Join(dir, "meta", m), []byte("x\n"), 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "x_000"), 0o755)
+	os.WriteFile(filepath.Join(dir, "x_000", "0.json"), []byte(
+		line("socket", t0, 3, 1000, `{"sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0"}}`)+
+			line("connect", t0+1000, 0, 900_000, `{"addr": {"sa_family": "AF_INET", "ip": "10.1.1.1", "port": "80"}}`)+
+			line("send", t0+1100, 10, 20_000, `{"bytes": 10}`)+
+			line("recv", t0+81100, 100, 80_000_000, `{"bytes": 100}`)+ // 80 ms: long
+			line("close", t0+100000, 0, 3000, `{}`)), 0o644)
+	page := filepath.Join(t.TempDir(), "page.html")
+	if r := tcpsnitch(t, "", "report", "--html", page, dir); r.code != 0 {
+		t.Fatalf("exit %d stderr %q", r.code, r.errOut)
+	}
+	ctx, pageProblems := openPage(t, page)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](`(function(){
+		var cv=document.querySelector("canvas.timeline"), g=cv.getContext("2d"), d=g.getImageData(0,0,cv.width,cv.height).data, red=0;
+		for (var i=0;i<d.length;i+=4) if (d[i]==0xd6&&d[i+1]==0x30&&d[i+2]==0x31) red++;
+		var long=[].map.call(document.querySelectorAll("table.events tbody tr.long td:nth-child(3)"),function(td){return td.textContent;});
+		var cells=[].map.call(document.querySelectorAll("table.sockets tbody tr td"),function(td){return td.textContent;});
+		return [red, long.join(","), cells.join("|"), document.querySelector(".tsr-root").innerText.indexOf("durations: unknown")>=0];})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red, _ := got[0].(float64); red < 20 {
+		t.Errorf("the 80 ms recv is not red on the timeline (%v red pixels)", red)
+	}
+	if got[1] != "recv" {
+		t.Errorf("long rows in the event table: %q, want the recv", got[1])
+	}
+	if cells, _ := got[2].(string); !strings.Contains(cells, "|900.0 µs|81.0 ms|") {
+		t.Errorf("socket row lacks connect 900 µs and first byte 81.0 ms (from the start of connect): %s", cells)
+	}
+	if got[3] != false {
+		t.Error("the page says durations are unknown")
+	}
+	if p := pageProblems(); p != "" {
+		t.Error(p)
+	}
 }
