@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"strconv"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/report"
 )
@@ -57,20 +58,7 @@ func NewData(r *report.Report) *Data {
 
 // SocketID names a socket in the page: "curl_000/3".
 func SocketID(p *report.Process, s *report.Socket) string {
-	return p.Name + "/" + itoa(s.Index)
-}
-
-func itoa(n int) string { return string(appendInt(nil, n)) }
-
-func appendInt(b []byte, n int) []byte {
-	if n < 0 {
-		b = append(b, '-')
-		n = -n
-	}
-	if n >= 10 {
-		b = appendInt(b, n/10)
-	}
-	return append(b, byte('0'+n%10))
+	return p.Name + "/" + strconv.Itoa(s.Index)
 }
 
 // Render writes the whole page.
