@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"sort"
 	"strconv"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/report"
@@ -43,7 +44,7 @@ const DefaultLongCallNsec = 10_000_000
 // NewData gathers the page's data from a report built with
 // report.PageOptions (a report without kept events gives empty tables).
 func NewData(r *report.Report) *Data {
-	d := &Data{Report: r, Events: map[string][][]any{}, LongCallNsec: DefaultLongCallNsec}
+	d := &Data{Report: plotted(r), Events: map[string][][]any{}, LongCallNsec: DefaultLongCallNsec}
 	for _, p := range r.Processes {
 		for _, s := range p.Sockets {
 			rows := make([][]any, len(s.Kept))
@@ -54,6 +55,55 @@ func NewData(r *report.Report) *Data {
 		}
 	}
 	return d
+}
+
+// Plots is how many sockets each plot draws: the bytes plot the ones that
+// moved most, the tcp_info plots the first ones sampled (page.js picks the
+// same ones from what it is given).
+const Plots = 10
+
+// plotted returns a copy of r in which only the sockets the page plots
+// keep their series: a trace of tens of thousands of sockets would
+// otherwise fill the page with points nobody sees. r is not changed.
+func plotted(r *report.Report) *report.Report {
+	var all []*report.Socket
+	for _, p := range r.Processes {
+		all = append(all, p.Sockets...)
+	}
+	keepBytes, keepTCP := map[*report.Socket]bool{}, map[*report.Socket]bool{}
+	var withBytes []*report.Socket
+	for _, s := range all {
+		if len(s.Series.Bytes) > 0 {
+			withBytes = append(withBytes, s)
+		}
+		if len(s.Series.TCPInfo) > 0 && len(keepTCP) < Plots {
+			keepTCP[s] = true
+		}
+	}
+	sort.SliceStable(withBytes, func(i, j int) bool {
+		return withBytes[i].BytesSent+withBytes[i].BytesRecv > withBytes[j].BytesSent+withBytes[j].BytesRecv
+	})
+	for i := 0; i < len(withBytes) && i < Plots; i++ {
+		keepBytes[withBytes[i]] = true
+	}
+	c := *r
+	c.Processes = make([]*report.Process, len(r.Processes))
+	for i, p := range r.Processes {
+		pc := *p
+		pc.Sockets = make([]*report.Socket, len(p.Sockets))
+		for j, s := range p.Sockets {
+			sc := *s
+			if !keepBytes[s] {
+				sc.Series.Bytes = [][3]int64{}
+			}
+			if !keepTCP[s] {
+				sc.Series.TCPInfo = [][4]int64{}
+			}
+			pc.Sockets[j] = &sc
+		}
+		c.Processes[i] = &pc
+	}
+	return &c
 }
 
 // SocketID names a socket in the page: "curl_000/3".

@@ -80,3 +80,25 @@ func TestFragmentsOfAProcessAndASocket(t *testing.T) {
 		t.Error("missing socket accepted")
 	}
 }
+
+// Only the sockets the page plots carry their series into it.
+func TestOnlyPlottedSeriesGoInThePage(t *testing.T) {
+	p := &report.Process{Name: "a_000"}
+	for i := 0; i < 12; i++ {
+		p.Sockets = append(p.Sockets, &report.Socket{Index: i, BytesSent: int64(i), Calls: map[string]int{},
+			Series: report.Series{Bytes: [][3]int64{{1, int64(i), 0}}, TCPInfo: [][4]int64{{1, 2, 3, 4}}}})
+	}
+	r := &report.Report{Meta: map[string]string{}, Processes: []*report.Process{p}}
+	d := NewData(r)
+	for i, s := range d.Report.Processes[0].Sockets {
+		if got, want := len(s.Series.Bytes) > 0, i >= 2; got != want { // the 10 that sent most: 2..11
+			t.Errorf("socket %d keeps its bytes series: %v", i, got)
+		}
+		if got, want := len(s.Series.TCPInfo) > 0, i < 10; got != want { // the first 10 sampled
+			t.Errorf("socket %d keeps its tcp_info series: %v", i, got)
+		}
+	}
+	if len(p.Sockets[0].Series.Bytes) != 1 {
+		t.Error("the report itself lost a series")
+	}
+}

@@ -5,7 +5,7 @@
   "use strict";
   var COLORS = { TCP: "#3867d6", UDP: "#e58e26" }, OTHER = "#8a8fa3";
   var SERIES = ["#3867d6", "#e58e26", "#20bf6b", "#8854d0", "#eb3b5a", "#0fb9b1", "#4b6584", "#f7b731", "#a55eea", "#2d98da"];
-  var PAGE = 100, TOP = 10;
+  var PAGE = 100, TOP = 10; // TOP: page.Plots
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
