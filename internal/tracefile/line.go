@@ -13,7 +13,7 @@ import (
 // details nobody reads; not parsing them halves the time a report takes.
 // The line must be one complete JSON object; inside the details only the
 // structure (strings, brackets) is checked until they are parsed.
-func parseLine(b []byte, ev *Raw) error {
+func parseLine(b []byte, ev *Raw, nm *names) error {
 	*ev = Raw{DurationNsec: -1}
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -62,7 +62,7 @@ func parseLine(b []byte, ev *Raw) error {
 			if err != nil || len(s) == 0 {
 				return errors.New(`key "type": want a non-empty string`)
 			}
-			ev.Type = internType(s)
+			ev.Type = nm.typ(s)
 			have |= 1
 		case "timestamp_usec":
 			if ev.TimestampUsec, err = intValue(v); err != nil {
@@ -94,7 +94,7 @@ func parseLine(b []byte, ev *Raw) error {
 			if err != nil {
 				return errors.New(`key "errno": want a string`)
 			}
-			ev.Errno = internErrno(s)
+			ev.Errno = nm.errno(s)
 		case "duration_nsec":
 			if ev.DurationNsec, err = intValue(v); err != nil || ev.DurationNsec < 0 {
 				return errors.New(`key "duration_nsec": want a non-negative integer`)

@@ -55,10 +55,33 @@ func (p Problem) String() string {
 func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) error {
 	sc := scanners.Get().(*scanner)
 	defer scanners.Put(sc)
-	sc.br.Reset(r)
-	defer sc.br.Reset(nil)
-	br, p := sc.br, &sc.p
 	var ev Raw
+	return sc.lines(r, file, func(line int, b []byte, complete bool) error {
+		perr := parseLine(b, &ev, &sc.names)
+		ev.parser = &sc.p
+		if perr != nil {
+			bad(lineProblem(file, line, perr, complete))
+			return nil
+		}
+		ev.Line = line
+		return fn(&ev)
+	})
+}
+
+func lineProblem(file string, line int, err error, complete bool) Problem {
+	msg := err.Error()
+	if !complete {
+		msg = "truncated last line (" + msg + ")"
+	}
+	return Problem{File: file, Line: line, Msg: msg}
+}
+
+// lines calls fn with each non-blank line of r (trimmed; only valid during
+// the call), its 1-based number, and whether it ended with a newline.
+func (sc *scanner) lines(r io.Reader, file string, fn func(line int, b []byte, complete bool) error) error {
+	br := sc.br
+	br.Reset(r)
+	defer br.Reset(nil)
 	line := 0
 	for {
 		b, err := br.ReadSlice('\n')
@@ -74,21 +97,9 @@ func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) erro
 		if len(b) > 0 {
 			line++
 			complete := b[len(b)-1] == '\n'
-			b = bytes.TrimSpace(b)
-			if len(b) > 0 {
-				perr := parseLine(b, &ev)
-				ev.parser = p
-				if perr != nil {
-					msg := perr.Error()
-					if !complete {
-						msg = "truncated last line (" + msg + ")"
-					}
-					bad(Problem{File: file, Line: line, Msg: msg})
-				} else {
-					ev.Line = line
-					if ferr := fn(&ev); ferr != nil {
-						return ferr
-					}
+			if b = bytes.TrimSpace(b); len(b) > 0 {
+				if ferr := fn(line, b, complete); ferr != nil {
+					return ferr
 				}
 			}
 		}
@@ -105,35 +116,43 @@ func Scan(r io.Reader, file string, fn func(*Raw) error, bad func(Problem)) erro
 // thousands of small files, and a 256 kB buffer made for each was most of
 // the time spent reading them.
 type scanner struct {
-	br *bufio.Reader
-	p  fastjson.Parser
+	br    *bufio.Reader
+	p     fastjson.Parser
+	names names
 }
 
-var scanners = sync.Pool{New: func() any { return &scanner{br: bufio.NewReaderSize(nil, 256*1024)} }}
+var scanners = sync.Pool{New: func() any {
+	return &scanner{br: bufio.NewReaderSize(nil, 256*1024), names: names{map[string]string{}, map[string]string{}}}
+}}
 
 var errNoErrno = errors.New("failed call without errno")
 
 // Interned strings: a trace uses a few dozen types and errnos, so each is
-// allocated once instead of once per event.
+// allocated once instead of once per event. Each scanner keeps its own
+// copy of the names it met (no lock per event), filled from the shared
+// one.
 var (
-	internMu   sync.Mutex
-	typeNames  = map[string]string{}
-	errnoNames = map[string]string{}
+	internMu    sync.Mutex
+	sharedNames = names{map[string]string{}, map[string]string{}}
 )
 
-func internType(b []byte) string  { return intern(typeNames, b) }
-func internErrno(b []byte) string { return intern(errnoNames, b) }
+type names struct{ types, errnos map[string]string }
 
-// intern is not safe for concurrent use; Scan is called from one
-// goroutine at a time per process, and the maps are guarded below.
-func intern(m map[string]string, b []byte) string {
+func (n *names) typ(b []byte) string   { return n.intern(n.types, sharedNames.types, b) }
+func (n *names) errno(b []byte) string { return n.intern(n.errnos, sharedNames.errnos, b) }
+
+func (n *names) intern(local, shared map[string]string, b []byte) string {
+	if s, ok := local[string(b)]; ok {
+		return s
+	}
 	internMu.Lock()
-	s, ok := m[string(b)]
+	s, ok := shared[string(b)]
 	if !ok {
 		s = string(b)
-		m[s] = s
+		shared[s] = s
 	}
 	internMu.Unlock()
+	local[s] = s
 	return s
 }
 
