@@ -40,7 +40,7 @@ func DefaultOptions() Options {
 // PageOptions keep what the HTML page shows as well.
 func PageOptions() Options {
 	o := DefaultOptions()
-	o.KeepEvents, o.KeepBudget, o.LongCalls = 2000, 100000, 20
+	o.KeepEvents, o.KeepBudget, o.LongCalls = 2000, 60000, 20
 	return o
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/report"
 )
@@ -33,7 +34,7 @@ var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
 // [time_usec, type, return_value, errno, duration_nsec, tid, line].
 type Data struct {
 	Report *report.Report     `json:"report"`
-	Events map[string][][]any `json:"events"`
+	Events map[string][]Row `json:"events"`
 	// LongCallNsec: calls at least this long stand out on the timeline.
 	LongCallNsec int64 `json:"long_call_nsec"`
 }
@@ -44,17 +45,94 @@ const DefaultLongCallNsec = 10_000_000
 // NewData gathers the page's data from a report built with
 // report.PageOptions (a report without kept events gives empty tables).
 func NewData(r *report.Report) *Data {
-	d := &Data{Report: plotted(r), Events: map[string][][]any{}, LongCallNsec: DefaultLongCallNsec}
+	d := &Data{Report: plotted(r), Events: map[string][]Row{}, LongCallNsec: DefaultLongCallNsec}
 	for _, p := range r.Processes {
 		for _, s := range p.Sockets {
-			rows := make([][]any, len(s.Kept))
-			for i, c := range s.Kept {
-				rows[i] = []any{c.TimeUsec, c.Type, c.Return, c.Errno, c.DurationNsec, c.TID, c.Line}
-			}
-			d.Events[SocketID(p, s)] = rows
+			d.Events[SocketID(p, s)] = s.Kept
 		}
 	}
 	return d
+}
+
+// Row is a kept event as the page's data has it: the compact array
+// [time_usec, type, return_value, errno, duration_nsec, tid, line].
+type Row = report.Call
+
+// rowsJSON encodes kept events as those arrays (Data's MarshalJSON uses it).
+func rowsJSON(b []byte, rows []Row) []byte {
+	b = append(b, '[')
+	for i, c := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, c.TimeUsec, 10)
+		b = append(b, ',')
+		b = appendString(b, c.Type)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, c.Return, 10)
+		b = append(b, ',')
+		b = appendString(b, c.Errno)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, c.DurationNsec, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, c.TID, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(c.Line), 10)
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// appendString writes a JSON string safe inside a <script> element.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // escapes <, > and & as \u003c…
+	return append(b, q...)
+}
+
+// MarshalJSON writes Data with the events as compact rows.
+func (d *Data) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	err := d.write(&b)
+	return b.Bytes(), err
+}
+
+// write streams the data as JSON, safe inside a <script> element: the
+// report through encoding/json, the (many) event rows straight to w.
+func (d *Data) write(w io.Writer) error {
+	if _, err := io.WriteString(w, `{"report":`); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // "<" in a name can never close the script element
+	if err := enc.Encode(d.Report); err != nil {
+		return err
+	}
+	b := []byte(`,"long_call_nsec":`)
+	b = strconv.AppendInt(b, d.LongCallNsec, 10)
+	b = append(b, `,"events":{`...)
+	ids := make([]string, 0, len(d.Events))
+	for id := range d.Events {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, id)
+		b = append(b, ':')
+		b = rowsJSON(b, d.Events[id])
+		if len(b) > 64<<10 {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	b = append(b, "}}"...)
+	_, err := w.Write(b)
+	return err
 }
 
 // Plots is how many sockets each plot draws: the bytes plot the ones that
@@ -116,19 +194,29 @@ func Render(w io.Writer, r *report.Report) error {
 	return RenderData(w, NewData(r))
 }
 
-// RenderData writes the whole page for prepared data.
+// RenderData writes the whole page for prepared data. The data is
+// encoded straight into w: a page of tens of MB is never held as a string.
 func RenderData(w io.Writer, d *Data) error {
-	frag, err := fragment(d, true)
-	if err != nil {
-		return err
-	}
 	title := "tcpsnitch report"
 	if app := d.Report.Meta["app"]; app != "" {
 		title += " — " + app
 	}
-	return pageTmpl.Execute(w, map[string]any{
-		"Title": title, "CSS": template.CSS(css), "Body": frag,
-	})
+	var page bytes.Buffer
+	const mark = "\x00body\x00"
+	if err := pageTmpl.Execute(&page, map[string]any{
+		"Title": title, "CSS": template.CSS(css), "Body": template.HTML(mark),
+	}); err != nil {
+		return err
+	}
+	head, tail, _ := strings.Cut(page.String(), mark)
+	if _, err := io.WriteString(w, head); err != nil {
+		return err
+	}
+	if err := fragment(w, d, true); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, tail)
+	return err
 }
 
 // FragmentOptions: how a fragment is embedded.
@@ -145,17 +233,12 @@ type FragmentOptions struct {
 // External, its own <style> and <script>). Several fragments on one page
 // are independent.
 func Fragment(w io.Writer, r *report.Report, o FragmentOptions) error {
-	frag, err := fragment(NewData(r), !o.External)
-	if err != nil {
-		return err
-	}
 	if !o.External {
 		if _, err := io.WriteString(w, "<style>"+css+"</style>\n"); err != nil {
 			return err
 		}
 	}
-	_, err = io.WriteString(w, string(frag))
-	return err
+	return fragment(w, NewData(r), !o.External)
 }
 
 // ProcessFragment and SocketFragment render one process of a report, or
@@ -181,21 +264,17 @@ func SocketFragment(w io.Writer, r *report.Report, process string, socket int, o
 func CSS() string    { return css }
 func Script() string { return script }
 
-func fragment(d *Data, inlineScript bool) (template.HTML, error) {
-	var data bytes.Buffer
-	enc := json.NewEncoder(&data)
-	enc.SetEscapeHTML(true) // "<" in a name can never close the script element
-	if err := enc.Encode(d); err != nil {
-		return "", err
+func fragment(w io.Writer, d *Data, inlineScript bool) error {
+	if _, err := io.WriteString(w, `<div class="tsr">`+"\n"+`<script type="application/json" class="tsr-data">`); err != nil {
+		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(`<div class="tsr">` + "\n")
-	b.WriteString(`<script type="application/json" class="tsr-data">`)
-	b.Write(bytes.TrimSpace(data.Bytes()))
-	b.WriteString("</script>\n<div class=\"tsr-root\"><noscript>This page needs JavaScript to draw its views.</noscript></div>\n")
+	if err := d.write(w); err != nil {
+		return err
+	}
+	end := "</script>\n<div class=\"tsr-root\"><noscript>This page needs JavaScript to draw its views.</noscript></div>\n"
 	if inlineScript {
-		b.WriteString("<script>" + script + "</script>\n")
+		end += "<script>" + script + "</script>\n"
 	}
-	b.WriteString("</div>\n")
-	return template.HTML(b.String()), nil
+	_, err := io.WriteString(w, end+"</div>\n")
+	return err
 }

@@ -2,6 +2,7 @@ package page
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -22,15 +23,22 @@ func sample() *report.Report {
 		}, Problems: []report.Problem{}}
 }
 
-var dataRe = regexp.MustCompile(`<script type="application/json" class="tsr-data">(.*?)</script>`)
+var dataRe = regexp.MustCompile(`(?s)<script type="application/json" class="tsr-data">(.*?)</script>`)
 
-func data(t *testing.T, html string) Data {
+// pageData is the page's data block as its script reads it.
+type pageData struct {
+	Report       *report.Report     `json:"report"`
+	Events       map[string][][]any `json:"events"`
+	LongCallNsec int64              `json:"long_call_nsec"`
+}
+
+func data(t *testing.T, html string) pageData {
 	t.Helper()
 	m := dataRe.FindStringSubmatch(html)
 	if m == nil {
 		t.Fatalf("no data block in %q", html)
 	}
-	var d Data
+	var d pageData
 	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +55,8 @@ func TestPageIsSelfContainedAndEscaped(t *testing.T) {
 		t.Errorf("page loads something or lets a name out of its data block")
 	}
 	d := data(t, html)
-	if d.Report.Meta["app"] != `x</script><script>alert(1)</script>` || len(d.Events["a_000/1"]) != 1 {
+	if d.Report.Meta["app"] != `x</script><script>alert(1)</script>` || fmt.Sprint(d.Events["a_000/1"]) != "[[5 send 3  -1 1 1]]" ||
+		d.LongCallNsec != DefaultLongCallNsec {
 		t.Errorf("data round trip: %+v", d)
 	}
 }
