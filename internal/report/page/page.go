@@ -33,7 +33,7 @@ var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
 // plus each socket's kept events, by "process/index", as compact rows
 // [time_usec, type, return_value, errno, duration_nsec, tid, line].
 type Data struct {
-	Report *report.Report     `json:"report"`
+	Report *report.Report   `json:"report"`
 	Events map[string][]Row `json:"events"`
 	// LongCallNsec: calls at least this long stand out on the timeline.
 	LongCallNsec int64 `json:"long_call_nsec"`

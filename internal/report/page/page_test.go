@@ -2,8 +2,8 @@ package page
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
