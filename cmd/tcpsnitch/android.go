@@ -66,7 +66,7 @@ func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Strea
 	}
 	fmt.Fprintf(streams.ErrOut, "Trace saved in %s.\n", res.HostDir)
 	sum := runner.Summarize(res.HostDir)
-	if line := report.RunLine(res.HostDir, report.Totals{Processes: sum.Processes, Sockets: sum.Sockets, Events: sum.Recorded}); line != "" {
+	if line := report.RunLine(res.HostDir, nil, report.Totals{Processes: sum.Processes, Sockets: sum.Sockets, Events: sum.Recorded}); line != "" {
 		fmt.Fprintln(streams.ErrOut, line)
 	}
 	err = upload.Run(ctx, upload.Options{

@@ -240,17 +240,28 @@ func TestSeriesKeepsFirstAndLastPoints(t *testing.T) {
 
 func TestRunLine(t *testing.T) {
 	dir := durationTrace(t)
-	got := report.RunLine(dir, report.Totals{Processes: 1, Sockets: 2, Events: 11})
+	got := report.RunLine(dir, nil, report.Totals{Processes: 1, Sockets: 2, Events: 11})
 	want := "1 process, 2 sockets, 11 events, 100 B sent, 400 B received, 1 failed call. See it with: tcpsnitch report " + dir
 	if got != want {
 		t.Errorf("run line\n got %q\nwant %q", got, want)
 	}
 	// A big trace is not read again: the caller's counts are the line.
-	got = report.RunLine(dir, report.Totals{Processes: 3, Sockets: 40000, Events: 1 << 20})
+	got = report.RunLine(dir, nil, report.Totals{Processes: 3, Sockets: 40000, Events: 1 << 20})
 	if want := "3 processes, 40000 sockets, 1048576 events. See it with: tcpsnitch report " + dir; got != want {
 		t.Errorf("big trace run line %q", got)
 	}
-	if got := report.RunLine("/a dir/it's", report.Totals{Events: 1 << 20}); !strings.HasSuffix(got, `report '/a dir/it'\''s'`) {
+	if got := report.RunLine("/a dir/it's", nil, report.Totals{Events: 1 << 20}); !strings.HasSuffix(got, `report '/a dir/it'\''s'`) {
 		t.Errorf("quoting: %q", got)
+	}
+	// Only this run's processes: another run's in the same directory are
+	// not counted.
+	if got := report.RunLine(dir, []string{"app_000", "other_000"}, report.Totals{}); !strings.HasPrefix(got, "1 process, 2 sockets, 11 events, ") {
+		t.Errorf("run line of this run's processes: %q", got)
+	}
+	if got := report.RunLine(dir, []string{"other_000"}, report.Totals{Processes: 1}); got != "" {
+		t.Errorf("run line of a run whose process wrote nothing: %q", got)
+	}
+	if got := report.RunLine(dir, []string{}, report.Totals{}); got != "" {
+		t.Errorf("run line of a run with no process: %q", got)
 	}
 }

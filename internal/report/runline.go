@@ -15,12 +15,17 @@ const (
 )
 
 // RunLine is the line printed after "Trace saved in DIR." at the end of a
-// run: what the trace holds and the command that shows more. known holds
-// what the caller counted already (processes and sockets from the
-// directory, events from the shim's summary lines): a small trace is read
-// for its bytes and failed calls, a big one is described by known alone.
-func RunLine(dir string, known Totals) string {
+// run: what this run's processes (procs: their directory names; nil for
+// all of the trace) hold and the command that shows more. known holds what
+// the caller counted already (processes and sockets from the directories,
+// events from the shim's summary lines): a small run is read for its bytes
+// and failed calls, a big one is described by known alone. A run that
+// left no process directory gets no line ("").
+func RunLine(dir string, procs []string, known Totals) string {
 	see := "See it with: tcpsnitch report " + shellQuote(dir)
+	if known.Processes == 0 && procs != nil && len(procs) == 0 {
+		return ""
+	}
 	if known.Events > runLineMaxEvents || known.Sockets > runLineMaxSockets {
 		return fmt.Sprintf("%s, %s, %s. %s", plural(known.Processes, "process", "processes"),
 			plural(known.Sockets, "socket", "sockets"), plural(known.Events, "event", "events"), see)
@@ -29,7 +34,28 @@ func RunLine(dir string, known Totals) string {
 	if err != nil {
 		return ""
 	}
-	return TotalsLine(r.Totals) + ". " + see
+	t := r.Totals
+	if procs != nil {
+		mine := map[string]bool{}
+		for _, p := range procs {
+			mine[p] = true
+		}
+		t = Totals{}
+		for _, p := range r.Processes {
+			if mine[p.Name] {
+				t.Processes++
+				t.Sockets += p.Totals.Sockets
+				t.Events += p.Totals.Events
+				t.BytesSent += p.Totals.BytesSent
+				t.BytesReceived += p.Totals.BytesReceived
+				t.FailedCalls += p.Totals.FailedCalls
+			}
+		}
+	}
+	if t.Processes == 0 {
+		return "" // nothing was recorded: the run has said why
+	}
+	return TotalsLine(t) + ". " + see
 }
 
 // shellQuote quotes a path for a command line when it needs it.

@@ -129,7 +129,7 @@ func TestWalkDirectoryArchivesAndNonTraces(t *testing.T) {
 	if got := list(dir); got != "curl_000/2.json curl_000/2.pcap curl_000/10.json curl_000/dns.json curl_000/logs.txt /app" {
 		t.Errorf("directory: %s", got)
 	}
-	tgz, err := archive.Create(dir)
+	tgz, err := archive.Create(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

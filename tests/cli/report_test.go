@@ -161,7 +161,7 @@ func TestReportJSONAgainstKnownTraffic(t *testing.T) {
 	}
 
 	// The same trace as archive.tar.gz and as a .zip gives the same numbers.
-	tgz, err := archive.Create(dir)
+	tgz, err := archive.Create(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
