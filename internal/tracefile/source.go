@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -255,6 +254,3 @@ func walkZip(p string, f *os.File, size int64, fn func(Entry) error) error {
 	}
 	return nil
 }
-
-// ErrStop can be returned by a Walk callback to end the walk early.
-var ErrStop = errors.New("stop")
