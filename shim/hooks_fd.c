@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "epoll_map.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
@@ -18,6 +19,10 @@
  * fdt_take) and drops one reference. Returns the socket or NULL;
  * *last says whether this was its last fd. */
 static struct sock *close_begin(int fd, bool *last) {
+	/* Its epoll registrations go with it (servers close without
+	 * EPOLL_CTL_DEL); before the close, so a new fd on the number never
+	 * loses its own. */
+	epoll_map_forget_fd(fd);
 	/* An fd never used since we know it may be an internet socket we did
 	 * not see created: classify it so its close is not lost. */
 	if (fdt_peek(fd) == FD_UNKNOWN) fdt_get(fd);
@@ -144,7 +149,10 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
 		return REAL(close_range)(first, last, flags);
 	int ret = range_close(first, last, real_close_range, flags);
-	if (ret == 0) fdt_forget_range(first, last);
+	if (ret == 0) {
+		fdt_forget_range(first, last);
+		epoll_map_forget_range(first, last);
+	}
 	return ret;
 }
 
@@ -156,6 +164,7 @@ EXPORT void closefrom(int lowfd) {
 	int err = errno;
 	range_close((unsigned)lowfd, ~0u, real_closefrom, 0);
 	fdt_forget_range((unsigned)lowfd, ~0u);
+	epoll_map_forget_range((unsigned)lowfd, ~0u);
 	errno = err;
 }
 
