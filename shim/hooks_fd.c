@@ -34,6 +34,27 @@ static struct sock *close_begin(int fd, bool *last) {
 	return s;
 }
 
+/* No fd refers to s any more: the writer frees it once written. */
+static void sock_ended(struct sock *s, int64_t when) {
+	pthread_mutex_lock(&s->lock);
+	s->closed = true;
+	s->closed_usec = when;
+	pthread_mutex_unlock(&s->lock);
+	capture_stop(s);
+}
+
+void fd_fresh(int fd, uintptr_t v) {
+	if (fd < 0 || __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE) != ST_READY || tstate_get()->in_shim) return;
+	int saved = errno;
+	epoll_map_forget_fd(fd);
+	uintptr_t old = fdt_renew(fd, v);
+	/* A socket still there was closed where no hook saw it (inside libc,
+	 * or by a raw system call): it ends now, without a close event. */
+	if (old > FD_CLOSING && __atomic_sub_fetch(&((struct sock *)old)->refs, 1, __ATOMIC_ACQ_REL) <= 0)
+		sock_ended((struct sock *)old, now_usec());
+	errno = saved;
+}
+
 /* After the real close: the close event, and the socket's end if it was
  * the last fd. implicit: closed as a side effect (dup2 over it, exit...). */
 static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
@@ -41,13 +62,7 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 		struct event ev;
 		ev_init(&ev, EV_CLOSE, ret, ret < 0, err);
 		record(s, fd, &ev);
-		if (last) {
-			pthread_mutex_lock(&s->lock);
-			s->closed = true;
-			s->closed_usec = ev.ts_usec;
-			pthread_mutex_unlock(&s->lock);
-			capture_stop(s);
-		}
+		if (last) sock_ended(s, ev.ts_usec);
 	}
 	fdt_forget(fd);
 }
@@ -178,7 +193,7 @@ static void copy_entry(int oldfd, int newfd, struct sock *s) {
 	} else if (fdt_peek(oldfd) == FD_IGNORED) {
 		fdt_ignore(newfd);
 	} else {
-		fdt_forget(newfd);
+		fd_fresh(newfd, FD_UNKNOWN); /* whatever the number held before is gone */
 	}
 }
 
@@ -296,6 +311,23 @@ EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
 	}
 	errno = err;
 	return ret;
+}
+
+/* fclose closes the FILE's fd inside libc, where no close hook runs: without
+ * this the number would keep its socket, and the next file opened on it
+ * would have its calls recorded in the dead socket's trace. */
+static int real_fclose(int fd, uint64_t f) {
+	(void)fd;
+	return REAL(fclose)((FILE *)(uintptr_t)f);
+}
+
+EXPORT int fclose(FILE *f) {
+	if (!f || !tracing_active()) return REAL(fclose)(f);
+	int saved = errno;
+	int fd = fileno(f); /* -1 for a stream with no fd (fmemopen) */
+	errno = saved;
+	if (fd < 0) return REAL(fclose)(f);
+	return tcpsnitch_close_hook(fd, real_fclose, (uint64_t)(uintptr_t)f);
 }
 
 EXPORT FILE *fdopen(int fd, const char *mode) {

@@ -149,9 +149,27 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
 	return ret;
 }
 
+/* Descriptors received over a unix socket (SCM_RIGHTS) land on fresh
+ * numbers: one that held a regular file may now hold a socket. Read on every
+ * recvmsg, traced or not (the carrier is a unix socket, never traced): a
+ * test of msg_controllen unless descriptors came. */
+static void fresh_from_cmsg(const struct msghdr *msg) {
+	if (LIKELY(!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))) return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int rfd;
+			memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof rfd);
+			fd_fresh(rfd, FD_UNKNOWN);
+		}
+	}
+}
+
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 	ssize_t ret = REAL(recvmsg)(fd, msg, flags);
 	int err = errno;
+	if (ret >= 0) fresh_from_cmsg(msg);
 	record_msg(EV_RECVMSG, fd, ret, err, msg, flags);
 	errno = err;
 	return ret;
@@ -201,6 +219,7 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	struct timespec asked = timeout ? *timeout : (struct timespec){0, 0};
 	int ret = REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	int err = errno;
+	for (int i = 0; vec && i < ret; i++) fresh_from_cmsg(&vec[i].msg_hdr);
 	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, timeout ? &asked : NULL);
 	errno = err;
 	return ret;

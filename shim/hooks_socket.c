@@ -134,7 +134,9 @@ static void record_accept(int type, int lfd, int ret, int err, const struct sock
 			  int flags) {
 	struct sock *ls = traced(lfd);
 	if (!ls) {
-		if (ret >= 0 && tracing_active()) fdt_forget(ret); /* classify on use */
+		/* The listener is not an internet socket (or not known yet):
+		 * neither is the new fd (or classify it on use). */
+		if (ret >= 0) fd_fresh(ret, fdt_peek(lfd) == FD_IGNORED ? FD_IGNORED : FD_UNKNOWN);
 		return;
 	}
 	struct event ev;

@@ -1,0 +1,49 @@
+package shim_test
+
+import "testing"
+
+// A socket closed by fclose gets its close, and the file opened next on its
+// number is not recorded in its trace.
+func TestFcloseThenOpen(t *testing.T) {
+	prog := build(t, "fdfresh")
+	r := run(t, prog, nil, "fclose")
+	if r.fact(t, "same_fd") != 1 {
+		t.Fatalf("open did not reuse the socket's number: the test proves nothing")
+	}
+	p := r.proc(t)
+	if len(p.Sockets) != 1 {
+		t.Errorf("want 1 socket trace, got %d", len(p.Sockets))
+	}
+	s := sock(t, p, 0)
+	if n := len(s.OfType("close")); n != 1 {
+		t.Errorf("socket: %d close events, want 1 (the fclose); events %v", n, s.Types())
+	}
+	if n := len(s.OfType("write")); n != 0 {
+		t.Errorf("socket: %d write events: the /dev/null file's write was recorded on the dead socket; events %v", n, s.Types())
+	}
+	if ty := s.Types(); len(ty) == 0 || ty[len(ty)-1] != "close" {
+		t.Errorf("socket: last event is not its close: %v", ty)
+	}
+}
+
+// A socket received over SCM_RIGHTS on a number whose cached "not a socket"
+// was left by a close inside libc is traced (as a ghost socket).
+func TestSocketReceivedOnStaleNumber(t *testing.T) {
+	prog := build(t, "fdfresh")
+	for _, mode := range []string{"scm", "scmm"} {
+		t.Run(mode, func(t *testing.T) {
+			r := run(t, prog, nil, mode)
+			if r.fact(t, "same_fd") != 1 {
+				t.Fatalf("the socket did not arrive on the directory's number: the test proves nothing")
+			}
+			p := r.proc(t)
+			s := sock(t, p, 1)
+			event(t, s, "ghost_socket", 0)
+			ev := expectCall(t, r, s, "sendto", 0, "")
+			detailInt(t, ev, 5, "bytes")
+			if n := len(s.OfType("close")); n != 1 {
+				t.Errorf("received socket: %d close events, want 1; events %v", n, s.Types())
+			}
+		})
+	}
+}
