@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "capture.h"
+#include "extra.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
@@ -97,7 +98,7 @@ static uint64_t fill_iov(struct event *ev, struct ev_msg *m, const struct iovec 
 	m->iovcnt = cnt > 0 ? (uint32_t)cnt : 0;
 	uint32_t *all = NULL;
 	if (iov && m->iovcnt > EV_IOV_INLINE && may_alloc) {
-		all = malloc(m->iovcnt * sizeof *all);
+		all = extra_alloc(m->iovcnt * sizeof *all);
 		if (all) {
 			ev->extra = all;
 			ev->extra_len = m->iovcnt * (uint32_t)sizeof *all;
@@ -175,6 +176,17 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 	return ret;
 }
 
+/* Sum of the lengths the program passed in a message's iovecs. */
+static uint64_t msg_len(const struct msghdr *m) {
+	uint64_t total = 0;
+	for (size_t i = 0; m->msg_iov && i < (size_t)m->msg_iovlen; i++) total += m->msg_iov[i].iov_len;
+	return total;
+}
+
+/* mmsghdr_vec holds the messages the call transferred (the first ret; none
+ * when it failed): a program that polls recvmmsg(vlen=1024) on an empty
+ * socket must not cost 1 024 entries per call. bytes is still what the
+ * program asked for, over all vlen messages. */
 static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr *vec, unsigned vlen, int flags,
 			const struct timespec *timeout) {
 	struct sock *s = traced(fd);
@@ -189,17 +201,19 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 		ev.d.mmsg.timeout.sec = timeout->tv_sec;
 		ev.d.mmsg.timeout.nsec = timeout->tv_nsec;
 	}
+	for (unsigned i = 0; vec && i < vlen; i++) ev.d.mmsg.bytes += msg_len(&vec[i].msg_hdr);
+	unsigned n = ret > 0 && vec ? ((unsigned)ret < vlen ? (unsigned)ret : vlen) : 0;
+	ev.d.mmsg.done = n;
 	/* Not from a signal handler that interrupted us: malloc is not safe there. */
-	struct ev_mmsg_entry *e = vec && vlen && tstate_get()->depth == 0 ? calloc(vlen, sizeof *e) : NULL;
-	for (unsigned i = 0; vec && i < vlen; i++) {
+	struct ev_mmsg_entry *e = n && tstate_get()->depth == 0 ? extra_alloc(n * sizeof *e) : NULL;
+	for (unsigned i = 0; e && i < n; i++) {
 		struct event scratch = {0};
-		struct ev_msg tmp;
-		ev.d.mmsg.bytes += fill_msg(&scratch, e ? &e[i].msg : &tmp, &vec[i].msg_hdr, false);
-		if (e) e[i].transmitted = ret > 0 && i < (unsigned)ret ? vec[i].msg_len : 0;
+		fill_msg(&scratch, &e[i].msg, &vec[i].msg_hdr, false);
+		e[i].transmitted = vec[i].msg_len;
 	}
 	if (e) {
 		ev.extra = e;
-		ev.extra_len = vlen * (uint32_t)sizeof *e;
+		ev.extra_len = n * (uint32_t)sizeof *e;
 	}
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMMSG && ret > 0) capture_after_send(s, fd);

@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "event_json.h"
+#include "extra.h"
 #include "outbuf.h"
 #include "log.h"
 #include "options.h"
@@ -150,7 +151,7 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
 			event_json_line(&c->ev[i], o);
-			free(c->ev[i].extra);
+			extra_free(c->ev[i].extra, c->ev[i].extra_len);
 			n++;
 		}
 		struct chunk *next = c->next;
