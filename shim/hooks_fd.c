@@ -289,12 +289,8 @@ EXPORT int fcntl64(int fd, int cmd, ...) {
 	return traced_fcntl(real_fns.fcntl64 ? real_fns.fcntl64 : (real_init(), real_fns.fcntl64), fd, cmd, arg);
 }
 
-EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
-	va_list ap;
-	va_start(ap, request);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	int ret = REAL(ioctl)(fd, request, arg);
+static int traced_ioctl(int (*real)(int, IOCTL_REQUEST_T, ...), int fd, IOCTL_REQUEST_T request, void *arg) {
+	int ret = real(fd, request, arg);
 	int err = errno;
 	struct sock *s = traced(fd);
 	if (s) {
@@ -312,6 +308,34 @@ EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
 	errno = err;
 	return ret;
 }
+
+EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return traced_ioctl(&REAL(ioctl), fd, request, arg);
+}
+
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h). */
+EXPORT int __fcntl_time64(int fd, int cmd, ...) {
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return traced_fcntl(real_fns.__fcntl_time64 ? real_fns.__fcntl_time64 : (real_init(), real_fns.__fcntl_time64),
+			    fd, cmd, arg);
+}
+
+EXPORT int __ioctl_time64(int fd, unsigned long request, ...) {
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return traced_ioctl(&REAL(__ioctl_time64), fd, request, arg);
+}
+#endif
 
 /* fclose closes the FILE's fd inside libc, where no close hook runs: without
  * this the number would keep its socket, and the next file opened on it

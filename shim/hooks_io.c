@@ -239,6 +239,47 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return ret;
 }
 
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h): the same calls; only
+ * timestamps in control messages and recvmmsg's timeout differ. */
+EXPORT ssize_t __sendmsg64(int fd, const struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(__sendmsg64)(fd, msg, flags);
+	int err = errno;
+	record_msg(EV_SENDMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(__recvmsg64)(fd, msg, flags);
+	int err = errno;
+	if (ret >= 0) fresh_from_cmsg(msg);
+	record_msg(EV_RECVMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __sendmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen, int flags) {
+	int ret = REAL(__sendmmsg64)(fd, vec, vlen, flags);
+	int err = errno;
+	record_mmsg(EV_SENDMMSG, fd, ret, err, vec, vlen, flags, NULL);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, void *timeout) {
+	const struct ts64 *t64 = timeout;
+	/* The kernel rewrites *timeout with the time left: keep the request. */
+	struct timespec asked = {t64 ? (time_t)t64->tv_sec : 0, t64 ? t64->tv_nsec : 0};
+	int ret = REAL(__recvmmsg64)(fd, vec, vlen, flags, timeout);
+	int err = errno;
+	for (int i = 0; vec && i < ret; i++) fresh_from_cmsg(&vec[i].msg_hdr);
+	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, t64 ? &asked : NULL);
+	errno = err;
+	return ret;
+}
+#endif
+
 static void record_iov(int type, int fd, ssize_t ret, int err, const struct iovec *iov, int cnt) {
 	struct sock *s = traced(fd);
 	if (!s) return;

@@ -177,9 +177,18 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
 
 /* Reads the option value the program passed or got, for the options whose
  * value is an int, a timeval or a linger. */
-static void read_optval(struct event *ev, int level, int name, const void *val, socklen_t len) {
+static void read_optval(struct event *ev, int level, int name, const void *val, socklen_t len, bool tv64) {
 	ev->d.sockopt.has_val = 0;
 	if (!val) return;
+	if (tv64) { /* struct __kernel_sock_timeval: two 64-bit fields */
+		if ((size_t)len < 2 * sizeof(int64_t)) return;
+		int64_t f[2];
+		memcpy(f, val, sizeof f);
+		ev->d.sockopt.val = f[0];
+		ev->d.sockopt.val2 = f[1];
+		ev->d.sockopt.has_val = 1;
+		return;
+	}
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) && (size_t)len >= sizeof(struct timeval)) {
 		const struct timeval *tv = val;
 		ev->d.sockopt.val = tv->tv_sec;
@@ -201,12 +210,22 @@ static void read_optval(struct event *ev, int level, int name, const void *val, 
 static void record_sockopt(int type, int fd, int ret, int err, int level, int name, const void *val, socklen_t len) {
 	struct sock *s = traced(fd);
 	if (!s) return;
+	/* A program built with 64-bit time_t on a 32-bit target passes
+	 * SO_RCVTIMEO_NEW where its source says SO_RCVTIMEO: recorded under the
+	 * name the program wrote, its value read as the 64-bit pair it is. */
+	bool tv64 = false;
+#ifdef SO_RCVTIMEO_NEW
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW)) {
+		name = name == SO_RCVTIMEO_NEW ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD;
+		tv64 = true;
+	}
+#endif
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.sockopt.level = level;
 	ev.d.sockopt.optname = name;
 	ev.d.sockopt.optlen = len;
-	if (ret == 0) read_optval(&ev, level, name, val, len);
+	if (ret == 0) read_optval(&ev, level, name, val, len, tv64);
 	else ev.d.sockopt.has_val = 0;
 	record(s, fd, &ev);
 }
@@ -226,6 +245,25 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	errno = err;
 	return ret;
 }
+
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h). */
+EXPORT int __getsockopt64(int fd, int level, int name, void *val, socklen_t *len) {
+	int ret = REAL(__getsockopt64)(fd, level, name, val, len);
+	int err = errno;
+	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len ? *len : 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __setsockopt64(int fd, int level, int name, const void *val, socklen_t len) {
+	int ret = REAL(__setsockopt64)(fd, level, name, val, len);
+	int err = errno;
+	record_sockopt(EV_SETSOCKOPT, fd, ret, err, level, name, val, len);
+	errno = err;
+	return ret;
+}
+#endif
 
 static void record_simple(int type, int fd, int ret, int err) {
 	struct sock *s = traced(fd);

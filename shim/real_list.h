@@ -92,6 +92,19 @@ X(FILE *, fopen, (const char *, const char *), 0)
 X(FILE *, fopen64, (const char *, const char *), 0)
 X(FILE *, freopen, (const char *, const char *, FILE *), 0)
 X(FILE *, freopen64, (const char *, const char *, FILE *), 0)
+#ifdef TCPSNITCH_TIME64 /* time64.h */
+X(int, __select64, (int, fd_set *, fd_set *, fd_set *, void *), 0)
+X(int, __pselect64, (int, fd_set *, fd_set *, fd_set *, const void *, const sigset_t *), 0)
+X(int, __ppoll64, (struct pollfd *, nfds_t, const void *, const sigset_t *), 0)
+X(ssize_t, __recvmsg64, (int, struct msghdr *, int), 0)
+X(ssize_t, __sendmsg64, (int, const struct msghdr *, int), 0)
+X(int, __recvmmsg64, (int, struct mmsghdr *, unsigned int, int, void *), 0)
+X(int, __sendmmsg64, (int, struct mmsghdr *, unsigned int, int), 0)
+X(int, __getsockopt64, (int, int, int, void *, socklen_t *), 0)
+X(int, __setsockopt64, (int, int, int, const void *, socklen_t), 0)
+X(int, __fcntl_time64, (int, int, ...), 0)
+X(int, __ioctl_time64, (int, unsigned long, ...), 0)
+#endif
 #ifdef __ANDROID__
 X(int, android_fdsan_close_with_tag, (int, uint64_t), 0)
 #endif
