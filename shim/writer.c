@@ -14,6 +14,7 @@
 #include "event_json.h"
 #include "extra.h"
 #include "outbuf.h"
+#include "procname.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -41,25 +42,6 @@ static bool procdir_failed;
 
 /* ---- process directory ---- */
 
-static void app_name(char *out, size_t len) {
-	/* argv[0] as it is now (an Android app process has been renamed to
-	 * its package by the time it opens sockets). */
-	char buf[512] = "";
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = REAL(read)(fd, buf, sizeof buf - 1);
-		REAL(close)(fd);
-		buf[n > 0 ? n : 0] = 0;
-	}
-	const char *base = strrchr(buf, '/');
-	base = base ? base + 1 : buf;
-	if (!*base) base = "app";
-	size_t i = 0;
-	for (; base[i] && i < len - 1 && i < 64; i++)
-		out[i] = (base[i] == ':' || base[i] == ' ') ? '_' : base[i];
-	out[i] = 0;
-}
-
 static pthread_mutex_t procdir_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *procdir_create(void);
@@ -76,7 +58,7 @@ static const char *procdir_create(void) {
 	if (procdir[0]) return procdir;
 	if (procdir_failed || !opt.dir[0]) return NULL;
 	char name[80];
-	app_name(name, sizeof name);
+	procname_get(name, sizeof name); /* procname.h */
 	for (int i = 0; i < 100000; i++) {
 		char path[sizeof procdir];
 		snprintf(path, sizeof path, "%s/%s_%03d", opt.dir, name, i);
