@@ -54,6 +54,8 @@ const char *procdir_get(void) {
 	return d;
 }
 
+const char *procdir_if_made(void) { return __atomic_load_n(&procdir_ready, __ATOMIC_ACQUIRE) ? procdir : NULL; }
+
 static const char *procdir_create(void) {
 	if (procdir[0]) return procdir;
 	if (procdir_failed || !opt.dir[0]) return NULL;
