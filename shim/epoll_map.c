@@ -32,6 +32,26 @@ struct heads {
 static struct heads *hblocks[FDT_NBLOCKS];
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set while this thread holds lock: a signal handler that interrupted it
+ * and closes an fd or calls epoll_ctl must not wait for it (the map entry
+ * stays, as if the fd had not been seen closed). */
+#ifdef __ANDROID__
+static __thread int holding;
+#else
+static __thread __attribute__((tls_model("initial-exec"))) int holding;
+#endif
+
+static bool take(void) {
+	if (holding) return false;
+	pthread_mutex_lock(&lock);
+	holding = 1;
+	return true;
+}
+
+static void release(void) {
+	holding = 0;
+	pthread_mutex_unlock(&lock);
+}
 static struct node **buckets;
 static size_t nbuckets, count, high_water;
 
@@ -102,7 +122,7 @@ static struct node *find(struct heads *h, int epfd) {
 
 void epoll_map_set(int epfd, uint64_t data, int fd) {
 	bool new_high = false;
-	pthread_mutex_lock(&lock);
+	if (!take()) return;
 	struct heads *hf = heads_of(fd, true), *he = heads_of(epfd, true);
 	struct node *n = find(hf, epfd);
 	if (n) { /* MOD, or ADD over a registration we missed the end of */
@@ -124,28 +144,28 @@ void epoll_map_set(int epfd, uint64_t data, int fd) {
 		}
 	}
 	size_t c = count;
-	pthread_mutex_unlock(&lock);
+	release();
 	/* Powers of two only: how big the map ever got, for the tests. */
 	if (new_high) slog(LOG_DEBUG, "epoll map: %zu registrations", c);
 }
 
 void epoll_map_del(int epfd, int fd) {
-	pthread_mutex_lock(&lock);
+	if (!take()) return;
 	struct node *n = find(heads_of(fd, false), epfd);
 	if (n) drop(n);
-	pthread_mutex_unlock(&lock);
+	release();
 }
 
 int epoll_map_get(int epfd, uint64_t data) {
 	int fd = -1;
-	pthread_mutex_lock(&lock);
+	if (!take()) return -1;
 	if (nbuckets)
 		for (struct node *n = buckets[hash(epfd, data) & (nbuckets - 1)]; n; n = n->hnext)
 			if (n->epfd == epfd && n->data == data) {
 				fd = n->fd;
 				break;
 			}
-	pthread_mutex_unlock(&lock);
+	release();
 	return fd;
 }
 
@@ -153,15 +173,14 @@ void epoll_map_forget_fd(int fd) {
 	struct heads *h = heads_of(fd, false);
 	if (LIKELY(!h) || (!__atomic_load_n(&h->as_fd, __ATOMIC_ACQUIRE) && !__atomic_load_n(&h->as_ep, __ATOMIC_ACQUIRE)))
 		return;
-	pthread_mutex_lock(&lock);
+	if (!take()) return;
 	while (h->as_fd) drop(h->as_fd);
 	while (h->as_ep) drop(h->as_ep);
-	pthread_mutex_unlock(&lock);
+	release();
 }
 
 void epoll_map_forget_range(unsigned lo, unsigned hi) {
-	if (!__atomic_load_n(&count, __ATOMIC_RELAXED)) return;
-	pthread_mutex_lock(&lock);
+	if (!__atomic_load_n(&count, __ATOMIC_RELAXED) || !take()) return;
 	for (unsigned b = lo >> FDT_BLOCK_BITS; b < FDT_NBLOCKS && b <= (hi >> FDT_BLOCK_BITS); b++) {
 		struct heads *blk = hblocks[b];
 		for (unsigned i = 0; blk && i < HBLOCK_SIZE; i++) {
@@ -171,7 +190,11 @@ void epoll_map_forget_range(unsigned lo, unsigned hi) {
 			while (blk[i].as_ep) drop(blk[i].as_ep);
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	release();
 }
+
+void epoll_map_fork_prepare(void) { pthread_mutex_lock(&lock); }
+
+void epoll_map_fork_parent(void) { pthread_mutex_unlock(&lock); }
 
 void epoll_map_reset_after_fork(void) { pthread_mutex_init(&lock, NULL); }
