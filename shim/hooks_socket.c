@@ -12,6 +12,7 @@
 /* A new fd from socket() or accept*(): a fresh record if it is an internet
  * socket. Returns it, or NULL (and the fd is marked as not traced). */
 static struct sock *track_new_fd(int fd, const struct ev_sockinfo *info) {
+	fd_fresh(fd, FD_UNKNOWN); /* ends a socket closed where we did not see it */
 	if (!sock_is_inet_domain(info->domain)) {
 		fdt_ignore(fd);
 		return NULL;
@@ -44,6 +45,8 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
 	int ret = REAL(socketpair)(domain, type, protocol, sv);
 	if (ret == 0 && tracing_active()) {
 		/* Only AF_UNIX supports pairs on Linux: never traced. */
+		fd_fresh(sv[0], FD_UNKNOWN);
+		fd_fresh(sv[1], FD_UNKNOWN);
 		fdt_ignore(sv[0]);
 		fdt_ignore(sv[1]);
 	}
