@@ -43,8 +43,15 @@ static void sock_ended(struct sock *s, int64_t when) {
 	capture_stop(s);
 }
 
+/* Tracing, without starting the shim: hooks that libraries call while they
+ * initialise (an allocator opening /proc files) must not start it. Before
+ * the shim is ready the table is empty: nothing to do. */
+static inline bool live(void) {
+	return __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_get()->in_shim;
+}
+
 void fd_fresh(int fd, uintptr_t v) {
-	if (fd < 0 || __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE) != ST_READY || tstate_get()->in_shim) return;
+	if (fd < 0 || !live()) return;
 	int saved = errno;
 	epoll_map_forget_fd(fd);
 	uintptr_t old = fdt_renew(fd, v);
@@ -346,7 +353,7 @@ static int real_fclose(int fd, uint64_t f) {
 }
 
 EXPORT int fclose(FILE *f) {
-	if (!f || !tracing_active()) return REAL(fclose)(f);
+	if (!f || !live()) return REAL(fclose)(f);
 	int saved = errno;
 	int fd = fileno(f); /* -1 for a stream with no fd (fmemopen) */
 	errno = saved;

@@ -7,12 +7,18 @@
 #include "real.h"
 #include "record.h"
 
+/* Never starts the shim (set*id may run while a library initialises);
+ * before it is ready there is no trace to hand over. */
+static inline bool live(void) {
+	return __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_get()->in_shim;
+}
+
 static inline void before_uid(uid_t euid) {
-	if (tracing_active()) privdrop_before_euid(euid);
+	if (live()) privdrop_before_euid(euid);
 }
 
 static inline void before_gid(gid_t egid) {
-	if (tracing_active()) privdrop_before_egid(egid);
+	if (live()) privdrop_before_egid(egid);
 }
 
 EXPORT int setuid(uid_t uid) {
