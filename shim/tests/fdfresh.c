@@ -55,9 +55,12 @@ int main(int argc, char **argv) {
                 CHECK(s);
                 FILE *f = fdopen(s, "r+");
                 if (!f) die("fdopen");
-                CHECK(fclose(f));
-                int fd = open("/dev/null", O_WRONLY);
+                CALL("fclose", fclose(f));
+                int fd = CALL("open", open("/dev/null", O_WRONLY));
                 CHECK(fd);
+                CALL("open", open("/nonexistent/x", O_RDONLY)); /* ENOENT kept */
+                int p[2];
+                CALL("pipe", pipe(p));
                 fact("same_fd", fd == s);
                 CHECK(write(fd, "abc", 3));
                 CHECK(close(fd));

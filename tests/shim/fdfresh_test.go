@@ -10,6 +10,15 @@ func TestFcloseThenOpen(t *testing.T) {
 	if r.fact(t, "same_fd") != 1 {
 		t.Fatalf("open did not reuse the socket's number: the test proves nothing")
 	}
+	// errno: untouched by successful calls, kept on failure.
+	for _, c := range []call{r.callN(t, "fclose", 0), r.callN(t, "open", 0), r.callN(t, "pipe", 0)} {
+		if c.ret < 0 || c.errno != "" {
+			t.Errorf("%v: want success with errno untouched", c)
+		}
+	}
+	if c := r.callN(t, "open", 1); c.ret != -1 || c.errno != "ENOENT" {
+		t.Errorf("open of a missing file: %v, want -1 ENOENT", c)
+	}
 	p := r.proc(t)
 	if len(p.Sockets) != 1 {
 		t.Errorf("want 1 socket trace, got %d", len(p.Sockets))
