@@ -36,6 +36,9 @@ type RootOptions struct {
 	// --allow-permissive: Android may switch SELinux to permissive when root
 	// alone cannot set wrap.<pkg> (said aloud, never silent).
 	AllowPermissive bool
+	// --restart-zygote: on Android 12/12L, consent to restarting zygote so
+	// that wrap.<package> is honoured (internal/android.ForkLoopError).
+	RestartZygote bool
 
 	Config *config.Config // the loaded config file (never nil after setup)
 	Args   []string       // the command to trace and its arguments

@@ -58,6 +58,7 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	fs.StringVarP(&opts.KillPackage, "kill", "k", "", "Android: stop `package` and pull its trace")
 	fs.StringVarP(&opts.Serial, "serial", "s", "", "Android: device `serial` (default: $ANDROID_SERIAL, else the config file's device)")
 	fs.BoolVar(&opts.AllowPermissive, "allow-permissive", false, "Android: if root alone cannot set wrap.<package>, switch SELinux to permissive")
+	fs.BoolVar(&opts.RestartZygote, "restart-zygote", false, "Android 12/12L: let -a restart zygote (the phone's UI) so that the app starts with the shim")
 	fs.StringVar(&opts.ShimPath, "shim", "", "use this `libtcpsnitch.so` instead of the one installed with tcpsnitch")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 
