@@ -18,6 +18,7 @@ func TestPrivilegeDropKeepsTracing(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skipf("needs root to drop privileges (running as uid %d)", os.Geteuid())
 	}
+	skipUnderQemu(t, "the test forks and execs an aarch64 program")
 	prog := build(t, "privdrop")
 	// nobody must reach the program to exec it again.
 	if err := os.Chmod(filepath.Dir(prog), 0o755); err != nil {
