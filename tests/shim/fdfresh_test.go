@@ -56,3 +56,23 @@ func TestSocketReceivedOnStaleNumber(t *testing.T) {
 		})
 	}
 }
+
+// Sockets closed by a raw system call: the pipe and the accepted unix
+// socket that get their numbers are not recorded as them.
+func TestNumbersOfRawClosedSockets(t *testing.T) {
+	prog := build(t, "fdfresh")
+	r := run(t, prog, nil, "raw")
+	if r.fact(t, "pipe_same_fd") != 1 || r.fact(t, "accept_same_fd") != 1 {
+		t.Fatalf("pipe or accept did not reuse the closed socket's number: the test proves nothing\n%s", r.stdout)
+	}
+	p := r.proc(t)
+	for i := 0; i < 2; i++ {
+		s := sock(t, p, i)
+		if ty := s.Types(); len(ty) != 1 || ty[0] != "socket" {
+			t.Errorf("socket %d: events %v, want only its socket (its close was not seen; the calls after it are another fd's)", i, ty)
+		}
+	}
+	if len(p.Sockets) != 2 {
+		t.Errorf("%d socket traces, want 2", len(p.Sockets))
+	}
+}
