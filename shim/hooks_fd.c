@@ -195,13 +195,14 @@ EXPORT void closefrom(int lowfd) {
 
 /* newfd now refers to what oldfd refers to. */
 static void copy_entry(int oldfd, int newfd, struct sock *s) {
+	/* Whatever the number held before is gone (a socket closed where no
+	 * hook saw it ends here). */
+	fd_fresh(newfd, FD_UNKNOWN);
 	if (s) {
 		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 		fdt_set(newfd, s);
 	} else if (fdt_peek(oldfd) == FD_IGNORED) {
 		fdt_ignore(newfd);
-	} else {
-		fd_fresh(newfd, FD_UNKNOWN); /* whatever the number held before is gone */
 	}
 }
 
