@@ -138,6 +138,7 @@ static void record_msg(int type, int fd, ssize_t ret, int err, const struct msgh
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.msg.flags = flags;
+	if (ret < 0 && err == EFAULT) msg = NULL; /* may not be readable */
 	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMSG && ret >= 0) capture_after_send(s, fd);
@@ -202,6 +203,7 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 		ev.d.mmsg.timeout.sec = timeout->tv_sec;
 		ev.d.mmsg.timeout.nsec = timeout->tv_nsec;
 	}
+	if (ret < 0 && err == EFAULT) vec = NULL; /* the program's vector may not be readable */
 	for (unsigned i = 0; vec && i < vlen; i++) ev.d.mmsg.bytes += msg_len(&vec[i].msg_hdr);
 	unsigned n = ret > 0 && vec ? ((unsigned)ret < vlen ? (unsigned)ret : vlen) : 0;
 	ev.d.mmsg.done = n;

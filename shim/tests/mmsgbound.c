@@ -42,6 +42,9 @@ int main(int argc, char **argv) {
                 struct timespec tmo = {1, 0};
                 usleep(100000);
                 CALL("recvmmsg", recvmmsg(b, vec, VLEN, MSG_DONTWAIT, &tmo));
+                /* Unreadable vectors: EFAULT, and the shim must not read them. */
+                CALL("recvmmsg", recvmmsg(b, (struct mmsghdr *)16, VLEN, MSG_DONTWAIT, NULL));
+                CALL("recvmsg", recvmsg(b, (struct msghdr *)16, MSG_DONTWAIT));
         } else {
                 long sent = 0;
                 for (int i = 0; i < 800; i++) {

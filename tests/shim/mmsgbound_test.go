@@ -12,9 +12,11 @@ func TestRecvmmsgFailingKeepsNoEntries(t *testing.T) {
 	}
 	s := sock(t, r.proc(t), 1)
 	evs := s.OfType("recvmmsg")
-	if len(evs) != 2001 {
-		t.Fatalf("%d recvmmsg events, want 2001", len(evs))
+	if len(evs) != 2002 {
+		t.Fatalf("%d recvmmsg events, want 2002", len(evs))
 	}
+	expectCallAt(t, r, s, "recvmmsg", 1, 2001, "EFAULT")
+	expectCall(t, r, s, "recvmsg", 0, "EFAULT")
 	for i, ev := range evs[:2000] {
 		if v, _ := ev.Detail("mmsghdr_vec"); v == nil || len(v.([]any)) != 0 {
 			n := -1
