@@ -21,6 +21,7 @@
 static void record_io_on(struct sock *s, int type, int fd, ssize_t ret, size_t bytes, int flags,
 			 const struct sockaddr *addr, socklen_t addrlen) {
 	int err = errno;
+	if (ret < 0 && err == EFAULT) addr = NULL; /* may not be readable */
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.io.bytes = bytes;
@@ -290,6 +291,7 @@ static void record_iov(int type, int fd, ssize_t ret, int err, const struct iove
 	ev_init(&ev, type, ret, ret < 0, err);
 	memset(&ev.d.msg.msg, 0, sizeof ev.d.msg.msg);
 	ev.d.msg.flags = 0;
+	if (ret < 0 && err == EFAULT) iov = NULL; /* may not be readable */
 	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_get()->depth == 0);
 	record(s, fd, &ev);
 }

@@ -189,7 +189,9 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
 		ev_init(&ev, EV_EPOLL_CTL, ret, ret < 0, err);
 		ev.d.epoll.op = op;
 		ev.d.epoll.timeout = 0;
-		/* EPOLL_CTL_DEL may pass NULL (allowed since Linux 2.6.9). */
+		/* EPOLL_CTL_DEL may pass NULL (allowed since Linux 2.6.9); an
+		 * EFAULT event may not be readable. */
+		if (ret < 0 && err == EFAULT) event = NULL;
 		ev.d.epoll.events = event ? event->events : 0;
 		record(s, fd, &ev);
 		if (ret == 0 && op == EPOLL_CTL_DEL) epoll_map_del(epfd, fd);

@@ -59,6 +59,7 @@ static void record_addr_call(int type, int fd, int ret, int err, const struct so
 	if (!s) return;
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
+	if (ret < 0 && err == EFAULT) addr = NULL; /* may not be readable */
 	addr_from_sockaddr(&ev.d.addr, addr, len);
 	record(s, fd, &ev);
 	if (ret == 0 || (type == EV_CONNECT && err == EINPROGRESS)) capture_maybe_start(s, fd);
@@ -237,7 +238,7 @@ static void record_sockopt(int type, int fd, int ret, int err, int level, int na
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len) {
 	int ret = REAL(getsockopt)(fd, level, name, val, len);
 	int err = errno;
-	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len ? *len : 0);
+	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len && !(ret < 0 && err == EFAULT) ? *len : 0);
 	errno = err;
 	return ret;
 }
@@ -255,7 +256,7 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 EXPORT int __getsockopt64(int fd, int level, int name, void *val, socklen_t *len) {
 	int ret = REAL(__getsockopt64)(fd, level, name, val, len);
 	int err = errno;
-	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len ? *len : 0);
+	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len && !(ret < 0 && err == EFAULT) ? *len : 0);
 	errno = err;
 	return ret;
 }
