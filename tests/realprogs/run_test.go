@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -148,31 +147,6 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// waitListening waits until something accepts on 127.0.0.1:port, failing if
-// the program exits or the timeout passes first. The probe connection is
-// closed at once: servers see one more connection, which the caller counts.
-func waitListening(t *testing.T, p *proc, port int, timeout time.Duration, why string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited %d before listening on port %d; stderr %q", p.name, p.code, port, tail(p.err.String()))
-		default:
-		}
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			p.kill()
-			t.Fatalf("%s did not listen on port %d within %v%s; stderr %q", p.name, port, timeout, why, tail(p.err.String()))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // sharedTempDir is t.TempDir() made traversable and readable by every user
 // (nginx's workers run as nobody), as /tmp is.
 func sharedTempDir(t *testing.T) string {
@@ -190,5 +164,28 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// waitFile waits until the file exists and holds want, failing if the program
+// exits or the timeout passes first. Servers say they are ready in a log or
+// a pid file; waiting on that leaves no probe connection in their trace.
+func waitFile(t *testing.T, p *proc, path, want string, timeout time.Duration, why string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited %d before writing %q to %s; stderr %q", p.name, p.code, want, path, tail(p.err.String()))
+		default:
+		}
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.kill()
+			t.Fatalf("%s did not write %q to %s within %v%s; stderr %q", p.name, want, path, timeout, why, tail(p.err.String()))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

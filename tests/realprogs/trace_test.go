@@ -117,3 +117,15 @@ func checkClientTrace(t *testing.T, dir string, r *relay) {
 		t.Errorf("the trace says the client received %d bytes, the server's side sent it %d", received, r.toClient.Load())
 	}
 }
+
+// listeningOn returns the process's socket bound to port, or nil.
+func listeningOn(p *tracefile.Process, port int) *tracefile.Socket {
+	for _, s := range p.Sockets {
+		for _, ev := range s.OfType("bind") {
+			if got, _ := ev.DetailString("addr", "port"); got == strconv.Itoa(port) {
+				return s
+			}
+		}
+	}
+	return nil
+}
