@@ -84,7 +84,11 @@ func (p *proc) wait(t *testing.T, timeout time.Duration) {
 	case <-p.done:
 	case <-time.After(timeout):
 		p.kill()
-		t.Fatalf("%s did not exit within %v (killed); stdout %q, stderr %q", p.name, timeout, tail(p.out.String()), tail(p.err.String()))
+		hint := ""
+		if p.out.String() == "" && p.err.String() == "" {
+			hint = " It printed nothing: a hang before main?"
+		}
+		t.Fatalf("%s did not exit within %v (killed).%s stdout %q, stderr %q", p.name, timeout, hint, tail(p.out.String()), tail(p.err.String()))
 	}
 }
 
