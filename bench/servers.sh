@@ -258,8 +258,12 @@ verdict() { [ -s "$1" ] || { echo -; return; }; awk '$3 != "complete" {print $3;
 			r=$(median "$WORK/$s.$mode" 1) p=$(median "$WORK/$s.$mode" 2) tgt="" tr=-
 			rr=$(ratio "$r" "$nat_r") pr=$(ratio "$p" "$nat_p")
 			if [ "$mode" = tcpsnitch ]; then
-				tgt=$(awk -v x="$rr" -v t="$THROUGHPUT_TARGET" 'BEGIN {print "≥ " t "× " ((x != "-" && x >= t) ? "ok" : "MISS")}')
 				tr=$(verdict "$WORK/$s.$mode")
+				# A server whose work went untraced costs nothing to trace:
+				# its ratio says nothing until its trace is complete.
+				tgt=$(awk -v x="$rr" -v t="$THROUGHPUT_TARGET" -v tr="$tr" 'BEGIN {
+					if (tr != "complete") print "≥ " t "× MISS (trace not complete)";
+					else print "≥ " t "× " ((x != "-" && x >= t) ? "ok" : "MISS")}')
 			fi
 			echo "| $s | $load | $mode | $r | $rr | $tgt | $p | $pr | $tr |"
 		done
