@@ -9,9 +9,9 @@ import (
 
 // redis-server (Debian's, linked with jemalloc) serves redis-benchmark's 50
 // clients under tcpsnitch, then a traced redis-cli shuts it down. The server
-// must exit 0 and its trace hold one accepted socket per connection and
-// every byte it read and wrote, as counted by relays in front of it; the
-// redis-cli trace holds what redis-cli moved.
+// must exit 0 and its trace hold one accepted socket per connection with
+// every byte it read and wrote on it, as counted by relays in front of it;
+// the redis-cli trace holds what redis-cli moved.
 func TestRedisUnderBenchmark(t *testing.T) {
 	need(t, "redis-server", "redis-benchmark", "redis-cli")
 	dir := t.TempDir()
@@ -43,17 +43,7 @@ func TestRedisUnderBenchmark(t *testing.T) {
 	if len(ps) != 1 {
 		t.Fatalf("want one redis-server_NNN process directory, the trace has %s", processNames(tr))
 	}
-	conns := accepted(ps[0])
-	if want := load.conns.Load() + ctl.conns.Load(); int64(len(conns)) != want {
-		t.Errorf("%d accepted sockets in the trace, %d connections reached redis-server", len(conns), want)
-	}
-	sent, received := totals(conns)
-	if want := load.toServer.Load() + ctl.toServer.Load(); received != want {
-		t.Errorf("the trace says redis-server received %d bytes, its clients sent it %d", received, want)
-	}
-	if want := load.fromServer.Load() + ctl.fromServer.Load(); sent != want {
-		t.Errorf("the trace says redis-server sent %d bytes, its clients received %d", sent, want)
-	}
+	checkServerConns(t, "redis-server", accepted(ps[0]), load, ctl)
 	// SHUTDOWN closes the listening socket: the trace runs to the end.
 	listener := listeningOn(ps[0], port)
 	if listener == nil {

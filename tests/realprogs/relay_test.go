@@ -24,7 +24,16 @@ type relay struct {
 	conns                                      atomic.Int64 // connections accepted
 	wg                                         sync.WaitGroup
 	ln                                         net.Listener
+
+	mu sync.Mutex
+	// Per connection to the server, by the relay's local port on it (the
+	// peer port the server's accept reports), in the order they were made
+	// (the kernel reuses a port once its connection is gone): what the
+	// server received and sent on each.
+	perConn map[int][]*connBytes
 }
+
+type connBytes struct{ fromClient, toServer, fromServer, toClient atomic.Int64 }
 
 func newRelay(t *testing.T, backend string) *relay {
 	t.Helper()
@@ -32,7 +41,7 @@ func newRelay(t *testing.T, backend string) *relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{port: ln.Addr().(*net.TCPAddr).Port, backend: backend, ln: ln}
+	r := &relay{port: ln.Addr().(*net.TCPAddr).Port, backend: backend, ln: ln, perConn: map[int][]*connBytes{}}
 	t.Cleanup(func() { ln.Close() })
 	go r.serve()
 	return r
@@ -61,11 +70,28 @@ func (r *relay) pipe(client *net.TCPConn) {
 	}
 	server := s.(*net.TCPConn)
 	defer server.Close()
+	c := &connBytes{}
+	r.mu.Lock()
+	port := server.LocalAddr().(*net.TCPAddr).Port
+	r.perConn[port] = append(r.perConn[port], c)
+	r.mu.Unlock()
 	var both sync.WaitGroup
 	both.Add(2)
-	go func() { defer both.Done(); copyCounting(server, client, &r.fromClient, &r.toServer) }()
-	go func() { defer both.Done(); copyCounting(client, server, &r.fromServer, &r.toClient) }()
+	go func() { defer both.Done(); copyCounting(server, client, &c.fromClient, &c.toServer) }()
+	go func() { defer both.Done(); copyCounting(client, server, &c.fromServer, &c.toClient) }()
 	both.Wait()
+	r.fromClient.Add(c.fromClient.Load())
+	r.toServer.Add(c.toServer.Load())
+	r.fromServer.Add(c.fromServer.Load())
+	r.toClient.Add(c.toClient.Load())
+}
+
+// connsFrom returns the counts of the server connections whose relay side
+// had local port port, oldest first.
+func (r *relay) connsFrom(port int) []*connBytes {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.perConn[port]
 }
 
 // copyCounting moves src to dst until src ends, counting what was read and

@@ -2,6 +2,7 @@ package realprogs
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,4 +129,51 @@ func listeningOn(p *tracefile.Process, port int) *tracefile.Socket {
 		}
 	}
 	return nil
+}
+
+// checkServerConns holds a server's accepted sockets to the relays its
+// clients came through, connection by connection: an accepted socket's peer
+// port names the relayed connections made from that port (the kernel reuses
+// ports, so several, matched in accept order), whose bytes it must have
+// read and written exactly; every relayed connection must be one of them.
+func checkServerConns(t *testing.T, server string, conns []*tracefile.Socket, relays ...*relay) {
+	t.Helper()
+	var want int64
+	for _, r := range relays {
+		want += r.conns.Load()
+	}
+	if int64(len(conns)) != want {
+		t.Errorf("%d accepted sockets in %s's trace, %d connections reached it", len(conns), server, want)
+	}
+	byPort := map[int][]*tracefile.Socket{}
+	for _, s := range conns {
+		p, _ := s.Events[0].DetailString("addr", "port")
+		port, _ := strconv.Atoi(p)
+		byPort[port] = append(byPort[port], s)
+	}
+	bad := 0
+	for port, socks := range byPort {
+		sort.Slice(socks, func(i, j int) bool { return socks[i].Events[0].TimestampUsec < socks[j].Events[0].TimestampUsec })
+		var relayed []*connBytes
+		for _, r := range relays {
+			relayed = append(relayed, r.connsFrom(port)...)
+		}
+		if len(relayed) != len(socks) {
+			t.Errorf("%d accepted sockets from port %d (%s), %d relayed connections from it", len(socks), port, socks[0].Path, len(relayed))
+			continue
+		}
+		for i, s := range socks {
+			c := relayed[i]
+			sent, received := moved(s, sendTypes), moved(s, recvTypes)
+			if received != c.toServer.Load() || sent != c.fromServer.Load() {
+				if bad++; bad <= 5 {
+					t.Errorf("%s (connection from port %d): the trace says %s read %d and wrote %d bytes, the relay gave it %d and took %d; events %v",
+						s.Path, port, server, received, sent, c.toServer.Load(), c.fromServer.Load(), s.Types())
+				}
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("… and %d more connections whose bytes differ", bad-5)
+	}
 }
