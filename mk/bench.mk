@@ -39,3 +39,9 @@ bench-quick: bench-build bench-tracer
 
 bench-servers: bench-tracer
 	bench/servers.sh
+
+# `tcpsnitch report` on a trace of a million events (bench/report.sh).
+.PHONY: bench-report
+bench-report: bench-build bench-tracer
+	bench/report.sh
+bench: bench-report
