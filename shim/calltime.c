@@ -1,6 +1,7 @@
 #include "calltime.h"
 
 #include "event.h"
+#include "time64.h"
 
 TSTATE_TLS int64_t tcpsnitch_call_start[RID__COUNT];
 
@@ -19,8 +20,8 @@ static int64_t latest(int64_t a, int64_t b) { return a > b ? a : b; }
  * called last is this event's. A hook that records one of these types
  * through another libc function must have that function's slot listed
  * here: its events would otherwise get no start (duration 0) or an older
- * call's (the format test checks both). TCPSNITCH_TIME64 (time64.h, when
- * included): 32-bit glibc's time64 entry points. */
+ * call's (the format test checks both). TCPSNITCH_TIME64 (time64.h): 32-bit
+ * glibc's time64 entry points. */
 int64_t call_start_nsec(int type) {
 	switch (type) {
 	case EV_SOCKET: return S(socket);
@@ -50,6 +51,7 @@ int64_t call_start_nsec(int type) {
 		/* Also the implicit close of dup2/dup3's target and of a range. */
 		int64_t t = latest(latest(S(close), S(syscall)), latest(S(close_range), S(closefrom)));
 		t = latest(t, latest(S(dup2), S(dup3)));
+		t = latest(t, S(fclose)); /* a FILE on the socket (fdopen) */
 #ifdef __ANDROID__
 		t = latest(t, S(android_fdsan_close_with_tag));
 #endif
