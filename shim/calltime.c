@@ -1,7 +1,6 @@
 #include "calltime.h"
 
 #include "event.h"
-#include "time64.h"
 
 TSTATE_TLS int64_t tcpsnitch_call_start[RID__COUNT];
 

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "fdtable.h"
+#include "time64.h" /* real_list.h's time64 entries depend on it */
 #include "tstate.h"
 
 enum real_id {
