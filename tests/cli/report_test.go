@@ -203,11 +203,16 @@ func TestReportTerminal(t *testing.T) {
 	}
 	for _, want := range []string{
 		"reportclient_000  pid ", "TCP4   127.0.0.1:", "→ 127.0.0.1:" + tr.srv.port, "UDP4", "connect ECONNREFUSED ×1",
-		"Total: 1 process, 3 sockets, ", "Call durations: unknown",
+		"Total: 1 process, 3 sockets, ",
+		// The shim records duration_nsec: the report shows the time spent.
+		"in socket calls over", "timing: connect ",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.out)
 		}
+	}
+	if strings.Contains(r.out, "Call durations: unknown") {
+		t.Errorf("report says durations are unknown, but the shim records them:\n%s", r.out)
 	}
 	if strings.Contains(r.out, "\x1b[") {
 		t.Error("colour codes written to a pipe")
