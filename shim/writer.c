@@ -19,6 +19,7 @@
 #include "record.h"
 #include "runlog.h"
 #include "sock.h"
+#include "spool.h"
 #include "tstate.h"
 
 #define WRITE_PIECE (64 * 1024)
@@ -116,17 +117,6 @@ bool write_all(int fd, const char *p, size_t n) {
 	return true;
 }
 
-static void write_sock_file(struct sock *s, struct outbuf *o) {
-	const char *dir = procdir_get();
-	if (!dir) return;
-	char path[800];
-	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || !write_all(fd, o->p, o->len))
-		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
-}
-
 /* Takes a socket's chunks: under its lock normally; at a fatal signal, when
  * the lock's holder is frozen in the handler, reads what is committed. */
 static struct chunk *take_chunks(struct sock *s, bool final) {
@@ -140,13 +130,15 @@ static struct chunk *take_chunks(struct sock *s, bool final) {
 	return c;
 }
 
-/* Writes s's recorded events to its file. o is the pass's text buffer,
- * empty on entry and on return (one buffer for all sockets: a 64 KiB
- * malloc and free per socket showed in runs with thousands of them). */
-static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
+/* Adds s's recorded events to the pass's text o as one spool record
+ * (spool.h). o holds whole records of the sockets before it and is
+ * appended to the spool when it passes WRITE_PIECE: one write for many
+ * sockets, and never all of a long backlog in memory at once. */
+static void flush_sock(struct sock *s, bool final, struct outbuf *o, struct spool_pass *sp) {
 	struct chunk *c = take_chunks(s, final);
 	if (!c) return;
 	long n = 0;
+	spool_record_begin(o, sp);
 	while (c) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
@@ -158,13 +150,13 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
 		chunk_free(c);
 		c = next;
-		/* Written in pieces, so the text of a long backlog is never all
-		 * in memory at once. */
-		if (o->len >= WRITE_PIECE || !c) {
-			write_sock_file(s, o);
-			o->len = 0;
+		if (o->len >= WRITE_PIECE) {
+			spool_record_end(o, sp, s->id);
+			spool_append(o, sp);
+			if (c) spool_record_begin(o, sp);
 		}
 	}
+	spool_record_end(o, sp, s->id);
 	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
 }
 
@@ -192,13 +184,14 @@ void writer_flush_all(bool final) {
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
 	struct outbuf *o = &pass_text;
+	struct spool_pass sp = {.fd = -1};
 	if (final) {
 		/* Every socket: a thread frozen by a fatal signal may hold one
 		 * that is not on the dirty stack yet. The stack is left alone
 		 * (`queued` stays set), so a later pass still finds it intact. */
 		struct sock_list l = {0};
 		socks_foreach(collect, &l);
-		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, o);
+		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, o, &sp);
 		free(l.v);
 	} else {
 		/* Once a socket's chunks are taken it may be pushed again, which
@@ -206,9 +199,11 @@ void writer_flush_all(bool final) {
 		struct sock *next;
 		for (struct sock *s = socks_take_dirty(); s; s = next) {
 			next = s->dirty_next;
-			flush_sock(s, final, o);
+			flush_sock(s, final, o, &sp);
 		}
 	}
+	spool_append(o, &sp);
+	spool_pass_end(&sp);
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
 	pthread_mutex_unlock(&flush_lock);

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tcpsnitch/tcpsnitch/adb"
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
 
 // KillOptions is what `tcpsnitch -k` needs.
@@ -197,6 +199,11 @@ func pullTraces(d adb.Device, s *Session, files appFiles, res *KillResult) error
 	for _, e := range entries {
 		if e.IsDir() && e.Name() != "meta" {
 			res.Processes++
+			// The shim spools each process's events into one file (far
+			// fewer files through adb); the trace format has N.json.
+			if _, err := spool.Split(filepath.Join(s.HostDir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

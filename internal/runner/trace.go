@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
 
 // TraceOptions is one Linux run as the command line asked for it.
@@ -101,6 +103,17 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	errors.As(family.Wait(ctx, say), &t.Still)
 
 	t.Procs = NewProcessDirs(traceDir, before)
+	// The shim spooled each process's events into one file while it ran;
+	// the trace format has one N.json per socket. Processes still running
+	// keep appending to their spools, so those are left whole (the trace
+	// reader reads spools; a later run of tcpsnitch report sees them all).
+	if t.Still == nil {
+		for _, p := range t.Procs {
+			if _, err := spool.Split(filepath.Join(traceDir, p)); err != nil {
+				say("tcpsnitch: warning: " + err.Error() + ".")
+			}
+		}
+	}
 	if err := meta.WriteProcesses(traceDir, t.Procs); err != nil {
 		return nil, err
 	}
@@ -113,4 +126,3 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	}
 	return t, nil
 }
-
