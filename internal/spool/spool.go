@@ -19,8 +19,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
+	"syscall"
 )
 
 // Name is the spool's file name in a process directory.
@@ -146,10 +148,10 @@ func Split(dir string) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
-	buf := make([]byte, 256*1024)
+	var buf []byte
 	ids := x.Indices()
 	for _, id := range ids {
-		if err := writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), x.Reader(f, id), buf); err != nil {
+		if buf, err = writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), f, x.Sockets[id], buf); err != nil {
 			return 0, err
 		}
 	}
@@ -159,16 +161,49 @@ func Split(dir string) (int, error) {
 	return len(ids), nil
 }
 
-func writeSocket(path string, r io.Reader, buf []byte) error {
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// writeSocket writes one socket's segments to path, gathered in buf (kept
+// for the next socket) and written in pieces of up to 1 MiB. It uses the
+// system calls directly: the split makes thousands of small files, and
+// os.File registers each with the runtime's poller (one more call per file).
+func writeSocket(path string, f *os.File, segs []Segment, buf []byte) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
-		return err
+		return buf, &os.PathError{Op: "create", Path: path, Err: err}
 	}
-	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, r, buf); err != nil {
-		out.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+	flush := func() error {
+		for p := buf; len(p) > 0; {
+			n, err := syscall.Write(fd, p)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				return &os.PathError{Op: "write", Path: path, Err: err}
+			}
+			p = p[n:]
+		}
+		buf = buf[:0]
+		return nil
 	}
-	return out.Close()
+	buf = buf[:0]
+	for _, s := range segs {
+		if len(buf) > 0 && int64(len(buf))+s.Len > 1<<20 {
+			if err := flush(); err != nil {
+				syscall.Close(fd)
+				return buf, err
+			}
+		}
+		start := len(buf)
+		buf = slices.Grow(buf, int(s.Len))[:start+int(s.Len)]
+		if _, err := f.ReadAt(buf[start:], s.Off); err != nil {
+			syscall.Close(fd)
+			return buf, fmt.Errorf("reading %s: %w", f.Name(), err)
+		}
+	}
+	if err := flush(); err != nil {
+		syscall.Close(fd)
+		return buf, err
+	}
+	return buf, syscall.Close(fd)
 }
 
 // SplitAll splits the spool of every directory in dirs (a trace's process
