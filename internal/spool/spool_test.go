@@ -127,7 +127,7 @@ func TestSplitSpoolCutAtEveryByte(t *testing.T) {
 	w.record(3, event(3, 0), event(3, 1))
 	w.record(7, event(7, 0))
 	w.record(3, event(3, 2), event(3, 3), event(3, 4))
-	lastTwo := len(w.buf.Bytes()) - (hdrLen+len(event(3, 2))*3+3) - (hdrLen + len(event(7, 0)) + 1)
+	lastTwo := len(w.buf.Bytes()) - (hdrLen + len(event(3, 2))*3 + 3) - (hdrLen + len(event(7, 0)) + 1)
 	for cut := lastTwo; cut <= w.buf.Len(); cut++ {
 		want := map[int]string{}
 		for _, l := range w.ends {
