@@ -59,6 +59,7 @@ func setup(m *testing.M) int {
 		{"client", "client.c", nil},
 		{"client-static", "client.c", []string{"-static"}},
 		{"fileonly", "fileonly.c", nil},
+		{"reportclient", "reportclient.c", nil},
 		{"threads", "threads.c", []string{"-pthread"}},
 		{"spooler", "spooler.c", nil},
 	} {
