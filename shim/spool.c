@@ -42,7 +42,7 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 		}
 		char path[800];
 		snprintf(path, sizeof path, "%s/" SPOOL_NAME, dir);
-		sp->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		sp->fd = REAL(open)(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (sp->fd < 0) slog(LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
 	}
 	/* One write of whole records (O_APPEND): a kill can only cut the
