@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -12,6 +13,7 @@
 #include "options.h"
 #include "real.h"
 #include "record.h"
+#include "tstate.h"
 #include "writer.h"
 
 extern char **environ;
@@ -20,17 +22,26 @@ int tcpsnitch_state = ST_NEW;
 #define state tcpsnitch_state
 bool tcpsnitch_exiting;
 #define exiting tcpsnitch_exiting
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* LD_PRELOAD and TCPSNITCH_* as they were at start, to hand on across exec. */
+/* LD_PRELOAD and TCPSNITCH_* as they were at start, to hand on across exec.
+ * Copied into static memory: initialisation must not call the program's
+ * allocator (see shim_init_once). An entry that does not fit is not handed
+ * on (the CLI's entries are a few hundred bytes in all). */
 #define SAVED_MAX 16
+static char saved_text[8192];
 static char *saved_env[SAVED_MAX];
 static int nsaved;
 
 static void save_env(void) {
-	for (char **e = environ; e && *e && nsaved < SAVED_MAX; e++)
-		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSNITCH_", 10))
-			saved_env[nsaved++] = strdup(*e);
+	size_t used = 0;
+	for (char **e = environ; e && *e && nsaved < SAVED_MAX; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11) && strncmp(*e, "TCPSNITCH_", 10)) continue;
+		size_t n = strlen(*e) + 1;
+		if (n > sizeof saved_text - used) continue;
+		memcpy(saved_text + used, *e, n);
+		saved_env[nsaved++] = saved_text + used;
+		used += n;
+	}
 }
 
 /* In the child of a fork: fresh locks (whatever the parent's threads held
@@ -47,6 +58,12 @@ static void atfork_child(void) {
 	fdt_fork_child();
 }
 
+/* Runs once, in the first thread that reaches a hook or our constructor,
+ * possibly from inside the program's allocator while it initialises itself
+ * (jemalloc calls syscall(SYS_close, ...) under its init lock, reached
+ * from another library's constructor). So nothing here may allocate or take
+ * a lock that code may hold: static buffers only, and hooks this thread
+ * reaches meanwhile pass straight through (in_shim). */
 static void init(void) {
 	int saved = errno;
 	real_init();
@@ -64,9 +81,28 @@ static void init(void) {
 	errno = saved;
 }
 
+/* How long another thread waits for an initialisation under way before it
+ * lets its call through untraced: the initialising thread may itself wait
+ * for a lock that thread holds (the dynamic loader's, in a constructor). */
+#define INIT_WAIT_MS 1000
+
 bool shim_init_once(void) {
-	pthread_once(&once, init);
-	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
+	struct tstate *ts = tstate_get();
+	int st = ST_NEW;
+	if (__atomic_compare_exchange_n(&state, &st, ST_STARTING, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		int was = ts->in_shim;
+		ts->in_shim = 1;
+		init();
+		ts->in_shim = was;
+		return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
+	}
+	/* Re-entered from our own initialisation: straight through. */
+	for (int i = 0; st == ST_STARTING && !ts->in_shim && i < INIT_WAIT_MS; i++) {
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+		st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	}
+	return st == ST_READY;
 }
 
 void shim_flush_before_leaving(void) {

@@ -3,7 +3,8 @@
 #define TCPSNITCH_LIFECYCLE_H
 #include "shim.h"
 
-enum shim_state { ST_NEW, ST_READY, ST_DISABLED };
+/* ST_STARTING: one thread is initialising; hooks pass straight through. */
+enum shim_state { ST_NEW, ST_READY, ST_DISABLED, ST_STARTING };
 extern int tcpsnitch_state;
 bool shim_init_once(void);
 

@@ -1,0 +1,67 @@
+package shim_test
+
+// The shim inside real programs: allocators that call hooked functions
+// while they start, signal handlers, crashes, forks (issue 13).
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runPreloaded runs prog under the shim with lib preloaded in front of it
+// (LD_PRELOAD="lib shim", as a program linked with lib would have it), with
+// a short timeout: a hang before main is the failure this looks for.
+func runPreloaded(t *testing.T, prog, lib string, args ...string) *result {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := command(ctx, prog, nil, dir, args...)
+	for i, e := range cmd.Env {
+		if strings.HasPrefix(e, "LD_PRELOAD=") {
+			cmd.Env[i] = "LD_PRELOAD=" + lib + " " + tgt.shim
+		}
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s with %s preloaded: hung (killed after 10 s)\nstdout:\n%s\nstderr:\n%s", filepath.Base(prog),
+			filepath.Base(lib), out.String(), errb.String())
+	}
+	if err != nil {
+		t.Fatalf("%s with %s preloaded: %v\nstderr:\n%s", filepath.Base(prog), filepath.Base(lib), err, errb.String())
+	}
+	return finish(t, dir, out.String(), errb.String(), nil)
+}
+
+// TestAllocatorPreloaded: jemalloc starts itself from another library's
+// constructor and calls syscall(SYS_close, ...) under its init lock; the
+// shim's initialisation, reached from there, must not call malloc back
+// (it hung forever before main: Debian's redis-server and redis-cli).
+func TestAllocatorPreloaded(t *testing.T) {
+	if tgt.name != "linux-x86_64" {
+		t.Skip("jemalloc and tcmalloc are installed for x86_64 only (scripts/packages/shim-safety.txt)")
+	}
+	prog := build(t, "rw")
+	for _, lib := range []string{"libjemalloc.so.2", "libtcmalloc_minimal.so.4"} {
+		t.Run(lib, func(t *testing.T) {
+			path := filepath.Join("/usr/lib/x86_64-linux-gnu", lib)
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("%s missing: install the packages of scripts/packages/shim-safety.txt (scripts/deps.sh)", path)
+			}
+			r := runPreloaded(t, prog, path, "stream")
+			p := r.proc(t)
+			ev := expectCall(t, r, sock(t, p, 1), "write", 0, "")
+			detailInt(t, ev, 5, "bytes")
+			expectCall(t, r, sock(t, p, 2), "read", 0, "")
+			expectCall(t, r, sock(t, p, 1), "writev", 0, "")
+			expectCall(t, r, sock(t, p, 2), "readv", 0, "")
+		})
+	}
+}
