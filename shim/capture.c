@@ -232,6 +232,7 @@ struct cap {
 	bool fin_l, fin_r, over;
 	int ack_from;    /* after the second FIN: 1 local, 2 remote, 0 none */
 	int64_t stop_at; /* 0 while the socket is open */
+	bool stop_req;   /* closed in a signal handler: the thread sets stop_at */
 	char *buf;       /* pcap records not yet written */
 	size_t len, size;
 	unsigned long dropped; /* beyond CAPTURE_MAX_BYTES */
@@ -455,8 +456,11 @@ static void *capture_main(void *arg) {
 	pthread_mutex_lock(&lock);
 	while (!handle_dead) {
 		int64_t now = now_usec(), next = now + CAPTURE_POLL_MS * 1000;
-		for (struct cap *c = caps; c; c = c->next)
+		for (struct cap *c = caps; c; c = c->next) {
+			if (!c->done && !c->stop_at && __atomic_load_n(&c->stop_req, __ATOMIC_ACQUIRE))
+				c->stop_at = now + (c->m.proto == IPPROTO_TCP ? CAPTURE_GRACE_USEC : CAPTURE_UDP_GRACE_USEC);
 			if (!c->done && c->stop_at && c->stop_at < next) next = c->stop_at;
+		}
 		pthread_mutex_unlock(&lock);
 		pfd.revents = 0;
 		int ready = REAL(poll)(&pfd, 1, next > now ? (int)((next - now + 999) / 1000) : 0);
@@ -670,7 +674,9 @@ static void *start(struct sock *s, int fd) {
 }
 
 void capture_maybe_start(struct sock *s, int fd) {
-	if (!opt.capture || !capturable(s)) return;
+	/* Not in a signal handler (it opens, allocates, locks): the socket's
+	 * next call outside one starts it. */
+	if (!opt.capture || !capturable(s) || tstate_in_handler()) return;
 	void *cur = __atomic_load_n(&s->capture, __ATOMIC_ACQUIRE);
 	if (cur == OFF || cur == STARTING) return;
 	struct tstate *ts = tstate_get();
@@ -689,7 +695,8 @@ void capture_maybe_start(struct sock *s, int fd) {
 
 void capture_before_connect(struct sock *s, int fd, const struct sockaddr *addr, socklen_t len) {
 	(void)fd, (void)addr, (void)len;
-	if (!opt.capture || !capturable(s) || __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE)) return;
+	if (!opt.capture || !capturable(s) || __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE) || tstate_in_handler())
+		return;
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
@@ -713,6 +720,10 @@ void capture_stop(struct sock *s) {
 		return;
 	}
 	struct cap *c = cur;
+	if (tstate_in_handler()) { /* the interrupted code may hold the lock, or malloc's that its holder waits for */
+		__atomic_store_n(&c->stop_req, true, __ATOMIC_RELEASE);
+		return;
+	}
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim;
 	ts->in_shim = 1; /* a signal handler's hooks must not come back for the lock */

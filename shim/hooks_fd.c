@@ -37,10 +37,7 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 		ev_init(&ev, EV_CLOSE, ret, ret < 0, err);
 		record(s, fd, &ev);
 		if (last) {
-			pthread_mutex_lock(&s->lock);
-			s->closed = true;
-			s->closed_usec = ev.ts_usec;
-			pthread_mutex_unlock(&s->lock);
+			sock_mark_closed(s, ev.ts_usec); /* no lock: a signal handler may close */
 			capture_stop(s);
 		}
 	}

@@ -136,7 +136,7 @@ static void record_msg(int type, int fd, ssize_t ret, int err, const struct msgh
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.msg.flags = flags;
-	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
+	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_may_alloc());
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMSG && ret >= 0) capture_after_send(s, fd);
 }
@@ -172,7 +172,7 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 		ev.d.mmsg.timeout.nsec = timeout->tv_nsec;
 	}
 	/* Not from a signal handler that interrupted us: malloc is not safe there. */
-	struct ev_mmsg_entry *e = vec && vlen && tstate_get()->depth == 0 ? calloc(vlen, sizeof *e) : NULL;
+	struct ev_mmsg_entry *e = vec && vlen && tstate_may_alloc() ? calloc(vlen, sizeof *e) : NULL;
 	for (unsigned i = 0; vec && i < vlen; i++) {
 		struct event scratch = {0};
 		struct ev_msg tmp;
@@ -213,7 +213,7 @@ static void record_iov(int type, int fd, ssize_t ret, int err, const struct iove
 	ev_init(&ev, type, ret, ret < 0, err);
 	memset(&ev.d.msg.msg, 0, sizeof ev.d.msg.msg);
 	ev.d.msg.flags = 0;
-	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_get()->depth == 0);
+	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_may_alloc());
 	record(s, fd, &ev);
 }
 

@@ -107,6 +107,12 @@ bool shim_init_once(void) {
 
 void shim_flush_before_leaving(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
+	if (tstate_in_handler()) {
+		/* _exit or exec from a signal handler: the interrupted code may
+		 * hold the locks a flush takes; the writer thread does it. */
+		writer_flush_from_signal(3000);
+		return;
+	}
 	writer_flush_all(true);
 	writer_summary();
 }

@@ -35,6 +35,18 @@ void record(struct sock *s, int fd, struct event *ev);
  * or the socket() event of a new socket. */
 void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
 
+/* Moves the events signal handlers recorded into their sockets (the
+ * writer's pass calls it; record() does when there are some). */
+void record_drain_reserve(void);
+/* The same from the writer's pass for a signal handler: a socket lock that
+ * stays taken for 100 ms drops the event rather than wait. */
+void record_drain_reserve_bounded(void);
+/* fork: hold the reserve still in prepare; release it in the parent; the
+ * child starts with an empty one. */
+void record_prepare_fork(void);
+void record_parent_after_fork(void);
+void record_reset_after_fork(void);
+
 /* Whether hooks should trace at all in this thread right now: false inside
  * the shim's own code and when no trace directory is set. */
 static inline bool tracing_active(void) {

@@ -29,6 +29,7 @@ static sem_t kick_sem;
 static int started; /* 0 no, 1 starting/running */
 static long events_written, events_dropped;
 static unsigned flush_gen; /* bumped after each writer-thread flush */
+static int final_req;      /* a signal handler wants a final pass and the summary */
 
 /* The text of the pass under way (flush_lock): kept from pass to pass, as
  * a fresh 128 KiB buffer each time cost page faults on every pass. */
@@ -142,6 +143,11 @@ static struct chunk *take_chunks(struct sock *s, bool final) {
 /* Writes s's recorded events to its file. o is the pass's text buffer,
  * empty on entry and on return (one buffer for all sockets: a 64 KiB
  * malloc and free per socket showed in runs with thousands of them). */
+/* A pass a signal handler asked for (on the writer thread): the thread
+ * it interrupted may hold malloc's lock, so this pass frees nothing (the
+ * process is about to end) and takes no lock without a bound. */
+static bool dying;
+
 static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 	struct chunk *c = take_chunks(s, final);
 	if (!c) return;
@@ -150,12 +156,12 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
 			event_json_line(&c->ev[i], o);
-			free(c->ev[i].extra);
+			if (!dying) free(c->ev[i].extra);
 			n++;
 		}
 		struct chunk *next = c->next;
 		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
-		chunk_free(c);
+		if (!dying) chunk_free(c);
 		c = next;
 		/* Written in pieces, so the text of a long backlog is never all
 		 * in memory at once. */
@@ -166,6 +172,8 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 	}
 	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
 }
+
+static void flush_one_final(struct sock *s, void *o) { flush_sock(s, true, o); }
 
 struct sock_list {
 	struct sock **v;
@@ -190,8 +198,14 @@ void writer_flush_all(bool final) {
 	ts->in_shim = 1;
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
+	/* What signal handlers recorded, into their sockets. */
+	if (dying) record_drain_reserve_bounded();
+	else record_drain_reserve();
 	struct outbuf *o = &pass_text;
-	if (final) {
+	if (!o->cap) outbuf_room(o, 2 * WRITE_PIECE); /* a pass for a signal handler need not grow it */
+	if (dying) {
+		socks_foreach_unlocked(flush_one_final, o);
+	} else if (final) {
 		/* Every socket: a thread frozen by a fatal signal may hold one
 		 * that is not on the dirty stack yet. The stack is left alone
 		 * (`queued` stays set), so a later pass still finds it intact. */
@@ -210,6 +224,7 @@ void writer_flush_all(bool final) {
 	}
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
+	if (!dying) socks_refill_pool();
 	pthread_mutex_unlock(&flush_lock);
 	pthread_mutex_lock(&drain_lock);
 	pthread_cond_broadcast(&drained);
@@ -233,7 +248,11 @@ static void *writer_main(void *arg) {
 			until.tv_nsec -= 1000000000;
 		}
 		while (sem_timedwait(&kick_sem, &until) < 0 && errno == EINTR) {}
-		writer_flush_all(false);
+		bool final = __atomic_exchange_n(&final_req, 0, __ATOMIC_ACQ_REL);
+		dying = final;
+		writer_flush_all(final);
+		if (final) writer_summary();
+		dying = false;
 		__atomic_add_fetch(&flush_gen, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -287,6 +306,8 @@ void writer_wait_drain(void) {
 void writer_flush_from_signal(int timeout_ms) {
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) return;
 	unsigned gen = __atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE);
+	/* Final: the interrupted code may be frozen holding a socket's lock. */
+	__atomic_store_n(&final_req, 1, __ATOMIC_RELEASE);
 	sem_post(&kick_sem);
 	/* Two generations: the one under way may have started before us. */
 	for (int waited = 0; waited < timeout_ms; waited++) {

@@ -65,3 +65,43 @@ func TestAllocatorPreloaded(t *testing.T) {
 		})
 	}
 }
+
+// TestSignalHandlerDuringMalloc: a SIGALRM handler sends while the main
+// thread is inside malloc (hung 3 times out of 3: recording the send
+// allocated its buffer with malloc, whose lock the interrupted code held).
+// Every handler send is recorded; with "socket", sockets the handler opens
+// get their records too (made without malloc); with "exit", the handler
+// ends the process with _exit and everything is flushed all the same.
+func TestSignalHandlerDuringMalloc(t *testing.T) {
+	prog := build(t, "sigmalloc")
+	for _, mode := range []string{"send", "socket", "exit"} {
+		t.Run(mode, func(t *testing.T) {
+			r := run(t, prog, nil, "300", mode)
+			p := r.proc(t)
+			sends := r.fact(t, "handler_sends")
+			got := 0
+			for _, ev := range sock(t, p, 0).OfType("send") {
+				if b, _ := ev.DetailInt("bytes"); b == 1 {
+					got++
+				}
+			}
+			if int64(got) != sends {
+				t.Errorf("%d handler sends recorded, the handler made %d", got, sends)
+			}
+			if mode != "socket" {
+				return
+			}
+			opened, made := r.fact(t, "handler_sockets"), 0
+			for _, s := range p.Sockets[2:] {
+				if strings.Join(s.Types(), ",") == "socket,close" {
+					made++
+				} else {
+					t.Errorf("socket %d made in the handler: events %v, want socket,close", s.Index, s.Types())
+				}
+			}
+			if int64(made) != opened {
+				t.Errorf("%d sockets of the handler in the trace, it opened %d", made, opened)
+			}
+		})
+	}
+}
