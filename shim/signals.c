@@ -7,11 +7,13 @@
  * sigaction() and signal() install the wrapper in front of a handler and
  * report the program's own action back, so the program never sees it.
  *
- * Fatal signals: when the program leaves SIGHUP, SIGINT, SIGQUIT, SIGPIPE
- * or SIGTERM at their default action (death), our handler has the writer
- * save what was recorded, then dies of the same signal. The program never
- * sees our handler: sigaction() and signal() report SIG_DFL for it, and
- * installing its own replaces ours.
+ * Fatal signals: when the program leaves SIGHUP, SIGINT, SIGQUIT, SIGPIPE,
+ * SIGTERM or a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) at their
+ * default action (death), our handler has the writer save what was
+ * recorded (async-signal-safely: it posts a semaphore and sleeps), then
+ * dies of the same signal. The program never sees our handler: sigaction()
+ * and signal() report SIG_DFL for it, and installing its own replaces ours
+ * (a handler of the program is never skipped).
  *
  * Not seen: handlers installed with bsd_signal, sysv_signal, sigset or a
  * raw rt_sigaction system call (they do not go through our hooks); a handler
@@ -31,7 +33,8 @@
 
 #define NSIG_MAX 65
 
-static const int fatal_sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM};
+static const int fatal_sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
+				 SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static volatile sig_atomic_t ours[NSIG_MAX];
 
 /* The program's action for each signal whose handler we wrap. */
@@ -87,7 +90,9 @@ void signals_init(void) {
 		if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_fatal;
-		sa.sa_flags = SA_RESTART;
+		/* On the program's alternate stack if it has one (a stack
+		 * overflow); when it has none, on the current stack. */
+		sa.sa_flags = SA_RESTART | SA_ONSTACK;
 		sigfillset(&sa.sa_mask);
 		if (REAL(sigaction)(sig, &sa, NULL) == 0) ours[sig] = 1;
 	}

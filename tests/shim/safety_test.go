@@ -6,9 +6,12 @@ package shim_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -102,6 +105,36 @@ func TestSignalHandlerDuringMalloc(t *testing.T) {
 			if int64(made) != opened {
 				t.Errorf("%d sockets of the handler in the trace, it opened %d", made, opened)
 			}
+		})
+	}
+}
+
+// TestCrashFlushes: socket, connect, write, read, then the program crashes
+// (the trace was empty: nothing is written before the first -t period).
+// The events are on disk and the program died of its own signal.
+func TestCrashFlushes(t *testing.T) {
+	prog := build(t, "crash")
+	for mode, sig := range map[string]syscall.Signal{"segv": syscall.SIGSEGV, "abort": syscall.SIGABRT,
+		"fpe": syscall.SIGFPE, "bus": syscall.SIGBUS, "handled": 0} {
+		t.Run(mode, func(t *testing.T) {
+			r := runMay(t, prog, opts{"T": "100000"}, mode)
+			var ee *exec.ExitError
+			if !errors.As(r.exitErr, &ee) {
+				t.Fatalf("program ended with %v, want it to die or exit with status 3", r.exitErr)
+			}
+			if sig == 0 { // the program's own handler ran (never skipped for ours) and left with _exit(3)
+				if ee.ExitCode() != 3 || r.fact(t, "handled") != 1 {
+					t.Fatalf("program ended with %v, want exit status 3 from its own SIGSEGV handler\n%s", r.exitErr, r.stdout)
+				}
+			} else if ws, ok := ee.Sys().(syscall.WaitStatus); tgt.runner == nil && (!ok || !ws.Signaled() || ws.Signal() != sig) {
+				t.Fatalf("program ended with %v, want death by %v", r.exitErr, sig)
+			}
+			p := r.proc(t)
+			if got := strings.Join(sock(t, p, 1).Types(), ","); got != "socket,connect,getsockname,write" {
+				t.Errorf("client socket: events %s, want socket,connect,getsockname,write", got)
+			}
+			expectCall(t, r, sock(t, p, 1), "write", 0, "")
+			expectCall(t, r, sock(t, p, 2), "read", 0, "")
 		})
 	}
 }
