@@ -836,6 +836,18 @@ void capture_stop_all(void) {
 	errno = saved;
 }
 
+void capture_prepare_fork(void) {
+	pthread_mutex_lock(&open_mu);
+	pthread_mutex_lock(&flush_mu);
+	pthread_mutex_lock(&lock);
+}
+
+void capture_parent_after_fork(void) {
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&flush_mu);
+	pthread_mutex_unlock(&open_mu);
+}
+
 void capture_reset_after_fork(void) {
 	/* No capture thread here, and the parent's buffers are the parent's to
 	 * write: close our copy of its packet socket (never pcap_close: the

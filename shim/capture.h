@@ -25,4 +25,7 @@ void capture_flush_all(void);
 /* Exit: stop every capture (bounded wait). */
 void capture_stop_all(void);
 void capture_reset_after_fork(void);
+/* fork: no handle opening, flush or packet sorting under way in prepare. */
+void capture_prepare_fork(void);
+void capture_parent_after_fork(void);
 #endif

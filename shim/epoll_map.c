@@ -74,4 +74,7 @@ int epoll_map_get(int epfd, uint64_t data) {
 	return fd;
 }
 
+void epoll_map_prepare_fork(void) { pthread_mutex_lock(&lock); }
+void epoll_map_parent_after_fork(void) { pthread_mutex_unlock(&lock); }
+
 void epoll_map_reset_after_fork(void) { pthread_mutex_init(&lock, NULL); }

@@ -44,12 +44,48 @@ static void save_env(void) {
 	}
 }
 
+/* fork quiesces the shim: prepare takes the locks of everything another
+ * thread may be changing (the writer's pass and its text buffer, the
+ * reserve, capture, the socket list and spare chunks, the epoll table, the
+ * log), in the order the shim's own code nests them, so the child never
+ * copies a structure half changed; the parent releases them, the child
+ * starts them afresh. A fork from a signal handler skips this: the code it
+ * interrupted may hold one of them (the child then resets them all the
+ * same). */
+static bool quiesced;
+
+static void atfork_prepare(void) {
+	quiesced = __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_in_handler() &&
+		   !tstate_get()->in_shim;
+	if (!quiesced) return;
+	writer_prepare_fork();
+	record_prepare_fork();
+	capture_prepare_fork();
+	writer_prepare_fork_procdir();
+	socks_prepare_fork();
+	epoll_map_prepare_fork();
+	log_prepare_fork();
+}
+
+static void atfork_parent(void) {
+	if (!quiesced) return;
+	quiesced = false;
+	log_parent_after_fork();
+	epoll_map_parent_after_fork();
+	socks_parent_after_fork();
+	capture_parent_after_fork();
+	record_parent_after_fork();
+	writer_parent_after_fork();
+}
+
 /* In the child of a fork: fresh locks (whatever the parent's threads held
  * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
 static void atfork_child(void) {
+	quiesced = false;
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
+	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
 	socks_reset_after_fork();
@@ -74,7 +110,7 @@ static void init(void) {
 		return;
 	}
 	save_env();
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);
 	slog(LOG_DEBUG, "tcpsnitch %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());

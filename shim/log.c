@@ -109,6 +109,9 @@ void log_procdir_ready(const char *procdir) {
 	pthread_mutex_unlock(&lock);
 }
 
+void log_prepare_fork(void) { pthread_mutex_lock(&lock); }
+void log_parent_after_fork(void) { pthread_mutex_unlock(&lock); }
+
 void log_reset_after_fork(void) {
 	pthread_mutex_init(&lock, NULL);
 	logpath[0] = 0;

@@ -332,6 +332,14 @@ void writer_summary(void) {
 	opt.file_level = was;
 }
 
+void writer_prepare_fork(void) { pthread_mutex_lock(&flush_lock); }
+void writer_prepare_fork_procdir(void) { pthread_mutex_lock(&procdir_lock); }
+
+void writer_parent_after_fork(void) {
+	pthread_mutex_unlock(&procdir_lock);
+	pthread_mutex_unlock(&flush_lock);
+}
+
 void writer_reset_after_fork(void) {
 	pthread_mutex_init(&flush_lock, NULL);
 	pthread_mutex_init(&drain_lock, NULL);
