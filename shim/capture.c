@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ownfd.h"
 #include "pcap_api.h"
 #include "options.h"
 #include "real.h"
@@ -465,8 +466,8 @@ static void *capture_main(void *arg) {
 		pfd.revents = 0;
 		int ready = REAL(poll)(&pfd, 1, next > now ? (int)((next - now + 999) / 1000) : 0);
 		pthread_mutex_lock(&lock);
-		if (pfd.revents & POLLNVAL) handle_dead = true; /* the program closed our fd: its number may be reused */
-		else PCAP(pcap_dispatch)(handle, -1, on_packet, NULL);
+		if (pfd.revents & POLLNVAL) handle_dead = true; /* our fd closed after all: its number may be reused */
+		else if (!handle_dead) PCAP(pcap_dispatch)(handle, -1, on_packet, NULL);
 		now = now_usec();
 		bool ended = false;
 		for (struct cap *c = caps; c; c = c->next)
@@ -564,7 +565,10 @@ static pcap_t *open_handle(void) {
 	PCAP(pcap_set_promisc)(p, 0);
 	PCAP(pcap_set_immediate_mode)(p, 1); /* packets are readable as soon as they are in the ring */
 	PCAP(pcap_set_buffer_size)(p, CAPTURE_RING_BYTES);
+	/* Its packet socket goes out of the program's way (ownfd.h). */
+	tstate_get()->adopt_fds = 1;
 	int rc = PCAP(pcap_activate)(p);
+	tstate_get()->adopt_fds = 0;
 	if (rc < 0) {
 		warn_failure(rc, p);
 		PCAP(pcap_close)(p);
@@ -748,7 +752,7 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 	char path[800];
 	snprintf(path, sizeof path, "%s/%d.pcap", dir, c->s->id);
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (c->file_started ? O_APPEND : O_TRUNC);
-	int fd = open(path, flags, 0644);
+	int fd = ownfd_open(path, flags, 0644);
 	bool ok = fd >= 0;
 	if (ok && !c->file_started) {
 		struct {
@@ -762,7 +766,7 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 	}
 	if (ok && len) ok = write_all(fd, buf, len);
 	if (!ok) slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0) ownfd_close(fd);
 }
 
 void capture_flush_all(void) {
@@ -836,6 +840,17 @@ void capture_stop_all(void) {
 	errno = saved;
 }
 
+void capture_surrender_fd(int fd) {
+	if (fd < 0 || __atomic_load_n(&handle_fd, __ATOMIC_ACQUIRE) != fd) return;
+	/* Under the lock the thread reads the handle with: once we have it,
+	 * the thread never touches the fd again. */
+	bool locked = !tstate_in_handler() && lock_bounded(&lock, 1000);
+	__atomic_store_n(&handle_dead, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&handle_fd, -1, __ATOMIC_RELEASE);
+	if (locked) pthread_mutex_unlock(&lock);
+	slog(LOG_WARN, "packet capture (-c) stopped: the program put another file on its fd (dup2)");
+}
+
 void capture_prepare_fork(void) {
 	pthread_mutex_lock(&open_mu);
 	pthread_mutex_lock(&flush_mu);
@@ -854,7 +869,7 @@ void capture_reset_after_fork(void) {
 	 * ring is mapped from the parent's socket) and start empty. The child
 	 * opens its own handle when one of its sockets needs it. */
 	int fd = __atomic_load_n(&handle_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0 && ownfd_is(fd)) ownfd_close(fd); /* never a number the program took since */
 	handle_fd = -1;
 	handle = NULL;
 	handle_state = 0;

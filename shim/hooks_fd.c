@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "options.h"
+#include "ownfd.h"
 #include "real.h"
 #include "record.h"
 #include "tcpinfo.h"
@@ -48,6 +49,7 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
 
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
+	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
 	bool last = false;
 	struct sock *s = close_begin(fd, &last);
 	int ret = real_close(fd, tag);
@@ -63,6 +65,7 @@ static int plain_close(int fd, uint64_t tag) {
 }
 
 EXPORT int close(int fd) {
+	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
 	if (!tracing_active()) return REAL(close)(fd);
 	return tcpsnitch_close_hook(fd, plain_close, 0);
 }
@@ -137,7 +140,7 @@ static int real_closefrom(unsigned first, unsigned last, int flags) {
 	return 0;
 }
 
-EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+static int close_range_part(unsigned int first, unsigned int last, int flags) {
 	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
 		return REAL(close_range)(first, last, flags);
 	int ret = range_close(first, last, real_close_range, flags);
@@ -145,7 +148,7 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 	return ret;
 }
 
-EXPORT void closefrom(int lowfd) {
+static void closefrom_part(int lowfd) {
 	if (!tracing_active() || lowfd < 0) {
 		REAL(closefrom)(lowfd);
 		return;
@@ -154,6 +157,40 @@ EXPORT void closefrom(int lowfd) {
 	range_close((unsigned)lowfd, ~0u, real_closefrom, 0);
 	fdt_forget_range((unsigned)lowfd, ~0u);
 	errno = err;
+}
+
+/* The parts of a range around the shim's own fds (ownfd.h). */
+static int close_range_piece(unsigned lo, unsigned hi, void *flags) { return close_range_part(lo, hi, *(int *)flags); }
+
+static int closefrom_piece(unsigned lo, unsigned hi, void *arg) {
+	(void)arg;
+	if (hi == ~0u) {
+		closefrom_part((int)lo);
+	} else if (real_fns.close_range || (real_init(), real_fns.close_range)) {
+		int err = errno;
+		close_range_part(lo, hi, 0);
+		errno = err;
+	} else {
+		int err = errno;
+		for (unsigned fd = lo; fd <= hi; fd++) close((int)fd);
+		errno = err;
+	}
+	return 0;
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim)
+		return ownfd_split_range(first, last, close_range_piece, &flags);
+	return close_range_part(first, last, flags);
+}
+
+EXPORT void closefrom(int lowfd) {
+	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim &&
+	    lowfd >= 0) {
+		ownfd_split_range((unsigned)lowfd, ~0u, closefrom_piece, NULL);
+		return;
+	}
+	closefrom_part(lowfd);
 }
 
 /* ---- dup family ---- */
@@ -194,6 +231,7 @@ EXPORT int dup(int fd) {
 /* dup2/dup3 close newfd first when it is open: a socket there gets its
  * close, taken before the call so a racing socket() cannot get it. */
 static int dup_onto(int type, int oldfd, int newfd, int flags) {
+	if (UNLIKELY(ownfd_is(newfd)) && !tstate_get()->in_shim && oldfd != newfd) ownfd_surrender(newfd);
 	if (!tracing_active()) return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 	struct sock *s = traced(oldfd);
 	if (oldfd == newfd) { /* dup2: nothing happens; dup3: EINVAL */

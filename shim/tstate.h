@@ -15,6 +15,7 @@ struct tstate {
 	/* Frame of the outermost wrapped handler, to notice one that was left
 	 * with siglongjmp (0: unknown, e.g. on an alternate signal stack). */
 	uintptr_t handler_frame;
+	int adopt_fds;   /* socket() moves new fds out of the program's way (ownfd.h) */
 };
 
 /* Read on every hooked call: initial-exec TLS (the shim is loaded at

@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "event_json.h"
 #include "outbuf.h"
+#include "ownfd.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -121,10 +122,10 @@ static void write_sock_file(struct sock *s, struct outbuf *o) {
 	if (!dir) return;
 	char path[800];
 	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || !write_all(fd, o->p, o->len))
 		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0) ownfd_close(fd);
 }
 
 /* Takes a socket's chunks: under its lock normally; at a fatal signal, when

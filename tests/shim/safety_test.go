@@ -138,3 +138,40 @@ func TestCrashFlushes(t *testing.T) {
 		})
 	}
 }
+
+// TestCaptureFdOutOfTheWay: with -c, a program that closes every fd it does
+// not know, opens a file on the lowest number and forks. The child's write
+// to that file failed with EBADF (the shim's fork handler closed the
+// capture's old number, now the program's file) and the capture was gone.
+func TestCaptureFdOutOfTheWay(t *testing.T) {
+	skipUnderQemu(t, "packet sockets and BPF filters are not emulated")
+	if os.Geteuid() != 0 {
+		t.Skip("packet capture needs root or CAP_NET_RAW")
+	}
+	prog := build(t, "capfds")
+	for _, mode := range []string{"closeloop", "closefrom"} {
+		t.Run(mode, func(t *testing.T) {
+			r := run(t, prog, opts{"C": "1"}, mode)
+			if r.fact(t, "child_write_ok") != 1 {
+				t.Errorf("the fork child's write to one of the program's files failed")
+			}
+			procs := r.trace.ProcessesOf("capfds")
+			if len(procs) == 0 {
+				t.Fatalf("no process directory: %s", r.procNames())
+			}
+			p := procs[0]
+			s := sock(t, p, 4)
+			if s.PcapPath == "" {
+				t.Fatalf("no 4.pcap for the connection made after the fds were closed; logs:\n%s", p.Logs)
+			}
+			data, err := os.ReadFile(s.PcapPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// pcap header, then at least the handshake and the data.
+			if len(data) < 24+4*(16+16+40) {
+				t.Errorf("4.pcap holds %d bytes: the capture stopped when the program closed its fds; logs:\n%s", len(data), p.Logs)
+			}
+		})
+	}
+}
