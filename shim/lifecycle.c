@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "epoll_map.h"
 #include "fdtable.h"
+#include "hazard.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -85,6 +86,7 @@ static void atfork_child(void) {
 	quiesced = false;
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
+	hazard_reset_after_fork();
 	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
@@ -110,6 +112,7 @@ static void init(void) {
 		return;
 	}
 	save_env();
+	hazard_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fdtable.h"
+#include "hazard.h"
 #include "lifecycle.h"
 #include "tstate.h"
 
@@ -54,10 +55,13 @@ static inline bool tracing_active(void) {
 	return shim_ready();
 }
 
-/* The socket behind fd if the calling thread should record a call on it. */
+/* The socket behind fd if the calling thread should record a call on it,
+ * named as this thread's hazard (hazard.h) until its next lookup. */
 static inline struct sock *traced(int fd) {
 	if (UNLIKELY(!tracing_active())) return NULL;
-	return fdt_get(fd);
+	struct sock *s = fdt_get(fd);
+	if (LIKELY(!s)) return NULL;
+	return hazard_protect(fd, s);
 }
 
 /* Event slots held in chunks in this process, against the memory bound

@@ -60,8 +60,13 @@ static void handler_entry(int sig, siginfo_t *info, void *uc) {
 	void *fn = __atomic_load_n((void **)&prog_act[sig].sa_sigaction, __ATOMIC_ACQUIRE);
 	if (outermost) ts->handler_frame = (flags & SA_ONSTACK) ? 0 : (uintptr_t)__builtin_frame_address(0);
 	ts->in_handler++;
+	/* The interrupted code's sockets stay named while the handler's
+	 * lookups name theirs (hazard.h). */
+	void *hz0 = ts->hazard[0], *hz1 = ts->hazard[1];
 	if (flags & SA_SIGINFO) ((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else if (fn) ((void (*)(int))fn)(sig);
+	__atomic_store_n(&ts->hazard[0], hz0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ts->hazard[1], hz1, __ATOMIC_RELEASE);
 	ts->in_handler--;
 	if (outermost) ts->handler_frame = frame;
 }

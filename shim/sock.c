@@ -7,18 +7,22 @@
 
 #include "log.h"
 #include "real.h"
+#include "hazard.h"
 #include "tstate.h"
 #include "writer.h"
 
 static pthread_mutex_t socks_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sock *socks;
 static struct sock *dirty; /* the dirty stack (sock.h) */
+/* Finished records off the list, freed when no thread names them
+ * (socks_lock; linked by next). A thread that still uses one may add
+ * events: the dirty stack finds it, the final flush looks here too. */
+static struct sock *limbo;
 static int next_id;
 
-/* How long a closed record outlives its close before it is freed: another
- * thread that looked the fd up just before the close may still be recording
- * on it for a moment. */
-#define REAP_GRACE_USEC 2000000
+/* How often the writer looks for records to free (hazard.h says when one
+ * can be). */
+#define REAP_EVERY_USEC 1000000
 
 #define SPARE_CHUNKS_MAX 1024 /* 1.4 MB at most; a pass frees a few hundred */
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -170,6 +174,7 @@ struct sock *sock_new(const struct ev_sockinfo *info) {
 	}
 	s->info = *info;
 	pthread_mutex_init(&s->lock, NULL);
+	hazard_publish(1, s); /* another thread may close its fd while the caller records on it */
 	if (in_handler) {
 		/* No mkdir, no lock, no thread start here: the writer makes the
 		 * directory when it writes this socket's events. */
@@ -194,6 +199,7 @@ struct sock *sock_new(const struct ev_sockinfo *info) {
 }
 
 void sock_mark_closed(struct sock *s, int64_t usec) {
+	hazard_publish(1, s); /* the caller goes on using it (capture_stop) */
 	__atomic_store_n(&s->closed_usec, usec, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->closed, true, __ATOMIC_RELEASE);
 }
@@ -211,6 +217,7 @@ struct sock *socks_take_dirty(void) { return __atomic_exchange_n(&dirty, NULL, _
 
 void socks_foreach_unlocked(void (*fn)(struct sock *, void *), void *arg) {
 	for (struct sock *s = __atomic_load_n(&socks, __ATOMIC_ACQUIRE); s; s = s->next) fn(s, arg);
+	for (struct sock *s = limbo; s; s = s->next) fn(s, arg);
 	for (struct sock *s = __atomic_load_n(&handler_new, __ATOMIC_ACQUIRE); s; s = s->next) fn(s, arg);
 }
 
@@ -218,26 +225,70 @@ void socks_foreach(void (*fn)(struct sock *, void *), void *arg) {
 	pthread_mutex_lock(&socks_lock);
 	take_handler_new();
 	for (struct sock *s = socks; s; s = s->next) fn(s, arg);
+	for (struct sock *s = limbo; s; s = s->next) fn(s, arg);
 	pthread_mutex_unlock(&socks_lock);
 }
 
+/* Lock held. Whether s can go: closed, written, no fd, no capture, no
+ * event waiting in the reserve. */
+static bool finished(struct sock *s) {
+	pthread_mutex_lock(&s->lock);
+	bool dead = __atomic_load_n(&s->closed, __ATOMIC_ACQUIRE) && !s->head && !s->queued &&
+		    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) <= 0 && !s->capture &&
+		    !__atomic_load_n(&s->pins, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&s->lock);
+	return dead;
+}
+
+static bool named(struct sock *s, void **hz, long n) {
+	long lo = 0, hi = n;
+	while (lo < hi) {
+		long mid = (lo + hi) / 2;
+		if ((uintptr_t)hz[mid] < (uintptr_t)s) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < n && hz[lo] == s;
+}
+
 void socks_reap(int64_t now_usec) {
-	/* Each reap visits every socket; closed ones wait REAP_GRACE_USEC
-	 * anyway, so more than one reap a second would free nothing sooner. */
+	/* Each reap visits every socket: once a second is enough. */
 	static int64_t last_reap_usec;
-	if (now_usec - last_reap_usec < REAP_GRACE_USEC / 2) return;
+	if (now_usec - last_reap_usec < REAP_EVERY_USEC) return;
 	last_reap_usec = now_usec;
+	/* Finished records leave the list for limbo... */
 	pthread_mutex_lock(&socks_lock);
 	take_handler_new();
 	for (struct sock **pp = &socks; *pp;) {
 		struct sock *s = *pp;
-		pthread_mutex_lock(&s->lock);
-		bool dead = __atomic_load_n(&s->closed, __ATOMIC_ACQUIRE) && !s->head && !s->queued &&
-			    now_usec - __atomic_load_n(&s->closed_usec, __ATOMIC_RELAXED) > REAP_GRACE_USEC &&
-			    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) <= 0 && !s->capture &&
-			    !__atomic_load_n(&s->pins, __ATOMIC_ACQUIRE);
-		pthread_mutex_unlock(&s->lock);
-		if (dead) {
+		if (finished(s)) {
+			*pp = s->next;
+			s->next = limbo;
+			limbo = s;
+		} else {
+			pp = &s->next;
+		}
+	}
+	bool any = limbo != NULL;
+	pthread_mutex_unlock(&socks_lock);
+	if (!any) return;
+	/* ...and are freed once no thread names them: a thread can name a
+	 * record only while an fd refers to it, so one named by none now never
+	 * will be again. */
+	static void **hz;
+	static long hz_cap;
+	long n;
+	hazard_sync();
+	while ((n = hazard_collect(hz, hz_cap)) < 0) {
+		long cap = hz_cap ? hz_cap * 2 : 256;
+		void **p = realloc(hz, (size_t)cap * sizeof *p);
+		if (!p) return;
+		hz = p;
+		hz_cap = cap;
+	}
+	pthread_mutex_lock(&socks_lock);
+	for (struct sock **pp = &limbo; *pp;) {
+		struct sock *s = *pp;
+		if (finished(s) && !named(s, hz, n)) {
 			*pp = s->next;
 			sock_free(s);
 		} else {
@@ -266,6 +317,7 @@ void socks_reset_after_fork(void) {
 	socks = NULL;
 	dirty = NULL;
 	handler_new = NULL;
+	limbo = NULL;
 	/* Reserve records the parent was using stay claimed here (leaked in
 	 * the child, like the rest of the parent's list). */
 	pthread_mutex_init(&spare_lock, NULL); /* the spare chunks stay valid */

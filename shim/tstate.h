@@ -16,6 +16,12 @@ struct tstate {
 	 * with siglongjmp (0: unknown, e.g. on an alternate signal stack). */
 	uintptr_t handler_frame;
 	int adopt_fds;   /* socket() moves new fds out of the program's way (ownfd.h) */
+	/* Hazard pointers (hazard.h): the sockets this thread may still be
+	 * using; [0] from the last fd lookup, [1] the last one it made or
+	 * closed. The writer frees no socket named here. */
+	void *hazard[2];
+	int hp_state;    /* 0 not registered, 1 registered, 2 exiting */
+	struct tstate *hp_next;
 };
 
 /* Read on every hooked call: initial-exec TLS (the shim is loaded at
