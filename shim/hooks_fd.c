@@ -167,13 +167,9 @@ static int closefrom_piece(unsigned lo, unsigned hi, void *arg) {
 	(void)arg;
 	if (hi == ~0u) {
 		closefrom_part((int)lo);
-	} else if (real_fns.close_range || (real_init(), real_fns.close_range)) {
+	} else { /* close_range, or what the platform does without it */
 		int err = errno;
 		close_range_part(lo, hi, 0);
-		errno = err;
-	} else {
-		int err = errno;
-		for (unsigned fd = lo; fd <= hi; fd++) close((int)fd);
 		errno = err;
 	}
 	return 0;
@@ -290,7 +286,7 @@ EXPORT int fcntl(int fd, int cmd, ...) {
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
-	return traced_fcntl(real_fns.fcntl ? real_fns.fcntl : (real_init(), real_fns.fcntl), fd, cmd, arg);
+	return traced_fcntl(REAL_MAYBE(fcntl), fd, cmd, arg);
 }
 
 EXPORT int fcntl64(int fd, int cmd, ...) {
@@ -298,7 +294,7 @@ EXPORT int fcntl64(int fd, int cmd, ...) {
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
-	return traced_fcntl(real_fns.fcntl64 ? real_fns.fcntl64 : (real_init(), real_fns.fcntl64), fd, cmd, arg);
+	return traced_fcntl(REAL_MAYBE(fcntl64), fd, cmd, arg);
 }
 
 EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {

@@ -34,10 +34,12 @@ void real_init(void);
 /* The pointer at that offset of real_fns, resolved now if it is not yet. */
 void *real_slow(size_t offset);
 
+/* The libc function's pointer, NULL when this libc has none. */
+#define REAL_MAYBE(name)                                                                                 \
+	(LIKELY(__atomic_load_n(&real_fns.name, __ATOMIC_RELAXED) != NULL)                               \
+		 ? real_fns.name                                                                         \
+		 : (__typeof__(real_fns.name))real_slow(offsetof(struct real_fns, name)))
 /* REAL(connect)(fd, addr, len): the libc function itself. */
-#define REAL(name)                                                                                       \
-	(*(LIKELY(__atomic_load_n(&real_fns.name, __ATOMIC_RELAXED) != NULL)                             \
-		   ? real_fns.name                                                                       \
-		   : (__typeof__(real_fns.name))real_slow(offsetof(struct real_fns, name))))
+#define REAL(name) (*REAL_MAYBE(name))
 
 #endif
