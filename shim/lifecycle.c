@@ -156,7 +156,9 @@ void shim_flush_before_leaving(void) {
 	writer_summary();
 }
 
-__attribute__((constructor)) static void shim_constructor(void) { shim_ready(); }
+__attribute__((constructor)) static void shim_constructor(void) {
+	if (shim_ready()) options_load_local_time();
+}
 
 __attribute__((destructor)) static void shim_destructor(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
