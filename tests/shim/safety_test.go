@@ -175,3 +175,36 @@ func TestCaptureFdOutOfTheWay(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordOutlivesStalledThread: a thread stalls inside dup2 (the
+// implicit close of a lingering socket) after the shim looked up the
+// socket it copies, and the main thread closes that socket meanwhile.
+// Records were freed 2 s after their close: with a 4 s stall the thread
+// went on with freed memory (MALLOC_PERTURB_ makes that visible). Every
+// event of the copied socket, before and after the stall, is in its file.
+func TestRecordOutlivesStalledThread(t *testing.T) {
+	prog := build(t, "stall")
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := command(ctx, prog, opts{"T": "100"}, dir, "4")
+	cmd.Env = append(cmd.Env, "MALLOC_PERTURB_=165")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("stall: timed out\nstdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+	if err != nil {
+		t.Fatalf("stall: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	r := finish(t, dir, out.String(), errb.String(), nil)
+	s := sock(t, r.proc(t), 4)
+	want := "socket,connect,close,dup2,send,send,send,send,send,close"
+	if got := strings.Join(s.Types(), ","); got != want {
+		t.Fatalf("socket 4: events %s\nwant %s", got, want)
+	}
+	for i := 0; i < 5; i++ {
+		expectCall(t, r, s, "send", i, "")
+	}
+}
