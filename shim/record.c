@@ -42,12 +42,12 @@ static struct chunk *new_chunk(uint32_t cap) {
 	return c;
 }
 
-/* Returns whether a TCP_INFO sample is due after this event. */
-/* Set by the writer for a pass a signal handler asked for, while the
+/* Set in the writer thread for a pass a signal handler asked for, while the
  * thread it interrupted may be frozen holding a socket's lock: socket
  * locks are then taken for at most 100 ms (the event is dropped after). */
-static bool drain_bounded;
+static TSTATE_TLS bool drain_bounded;
 
+/* Returns whether a TCP_INFO sample is due after this event. */
 static bool append(struct sock *s, const struct event *ev) {
 	if (UNLIKELY(drain_bounded)) {
 		if (!lock_bounded(&s->lock, 100)) {
