@@ -35,13 +35,19 @@ static void unregister(void *arg) {
 
 void hazard_register(void) {
 	struct tstate *ts = tstate_get();
-	if (ts->hp_state == 2) return; /* exiting: its last calls go unnamed */
-	ts->hp_state = 1;
+	/* 2: exiting, its last calls go unnamed; 3: a signal handler
+	 * interrupted this very registration (pushing twice would loop the
+	 * list), its calls go unnamed. */
+	if (ts->hp_state >= 2) return;
+	ts->hp_state = 3;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* Lock-free push (a signal handler may be the first to get here). */
 	struct tstate *old = __atomic_load_n(&threads, __ATOMIC_RELAXED);
 	do ts->hp_next = old;
 	while (!__atomic_compare_exchange_n(&threads, &old, ts, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	if (key_ok) pthread_setspecific(key, ts);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ts->hp_state = 1;
 }
 
 void hazard_init(void) {

@@ -20,7 +20,7 @@ struct tstate {
 	 * using; [0] from the last fd lookup, [1] the last one it made or
 	 * closed. The writer frees no socket named here. */
 	void *hazard[2];
-	int hp_state;    /* 0 not registered, 1 registered, 2 exiting */
+	int hp_state;    /* 0 not registered, 1 registered, 2 exiting, 3 registering */
 	struct tstate *hp_next;
 };
 
