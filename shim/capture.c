@@ -848,7 +848,8 @@ void capture_surrender_fd(int fd) {
 	__atomic_store_n(&handle_dead, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&handle_fd, -1, __ATOMIC_RELEASE);
 	if (locked) pthread_mutex_unlock(&lock);
-	slog(LOG_WARN, "packet capture (-c) stopped: the program put another file on its fd (dup2)");
+	if (!tstate_in_handler()) /* slog takes the log's lock */
+		slog(LOG_WARN, "packet capture (-c) stopped: the program put another file on its fd (dup2)");
 }
 
 void capture_prepare_fork(void) {

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,8 +181,13 @@ char **env_with_ours(char *const envp[]) {
 	for (int i = 0; i < nsaved; i++) missing += !env_has(envp, saved_env[i]);
 	if (!missing) return (char **)envp;
 	for (char *const *e = envp; e && *e; e++) n++;
-	char **out = malloc((size_t)(n + missing + 1) * sizeof *out);
-	if (!out) return (char **)envp;
+	/* mmap, not malloc: exec* may be called from a signal handler that
+	 * interrupted malloc. The first slot keeps the mapping's size. */
+	size_t size = (size_t)(n + missing + 2) * sizeof(char *);
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) return (char **)envp;
+	((uintptr_t *)map)[0] = size;
+	char **out = (char **)map + 1;
 	int k = 0;
 	for (int i = 0; i < n; i++) out[k++] = envp[i];
 	for (int i = 0; i < nsaved; i++)
@@ -191,5 +197,7 @@ char **env_with_ours(char *const envp[]) {
 }
 
 void env_free(char **env, char *const orig[]) {
-	if (env != (char **)orig) free(env);
+	if (env == (char **)orig) return;
+	void *map = env - 1;
+	munmap(map, (size_t)((uintptr_t *)map)[0]);
 }

@@ -22,7 +22,7 @@ static inline bool shim_exiting(void) { return __atomic_load_n(&tcpsnitch_exitin
 void shim_flush_before_leaving(void);
 /* For exec*: envp with our LD_PRELOAD and options added where the program
  * dropped them (so tracing goes on in the new image). Returns envp itself
- * when nothing is missing; else a heap array to free with env_free. */
+ * when nothing is missing; else an array (mmap: async-signal-safe) to free with env_free. */
 char **env_with_ours(char *const envp[]);
 void env_free(char **env, char *const orig[]);
 /* Installs our fatal-signal handlers (signals.c). */
