@@ -68,6 +68,7 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams), newDevicesCmd(streams))
+	cmd.AddCommand(newServeCmd(streams))
 	return cmd
 }
 

@@ -1,0 +1,86 @@
+-- Traces, processes, sockets, events and downloadable archive members.
+CREATE TABLE traces (
+    id            INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    app           TEXT NOT NULL DEFAULT '',
+    app_version   TEXT NOT NULL DEFAULT '',
+    cmd           TEXT NOT NULL DEFAULT '',
+    os            TEXT NOT NULL DEFAULT '',
+    meta          TEXT NOT NULL DEFAULT '{}', -- every meta/ file, as a JSON object
+    workload      TEXT NOT NULL DEFAULT '',
+    comments      TEXT NOT NULL DEFAULT '',
+    connectivity  TEXT NOT NULL DEFAULT '',
+    archive_file  TEXT NOT NULL DEFAULT '',
+    archive_size  INTEGER NOT NULL DEFAULT 0,
+    archive_root  TEXT NOT NULL DEFAULT '', -- "" or the one directory that wraps the trace
+    uploaded_at   INTEGER NOT NULL, -- unix microseconds
+    status        TEXT NOT NULL,
+    status_error  TEXT NOT NULL DEFAULT '',
+    imported_at   INTEGER NOT NULL DEFAULT 0,
+    process_count INTEGER NOT NULL DEFAULT 0,
+    socket_count  INTEGER NOT NULL DEFAULT 0,
+    event_count   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX traces_uploaded ON traces (uploaded_at DESC, id DESC);
+CREATE INDEX traces_status ON traces (status) WHERE status IN ('pending', 'importing');
+
+CREATE TABLE processes (
+    id           INTEGER PRIMARY KEY,
+    trace_id     INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    app          TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    has_logs     INTEGER NOT NULL DEFAULT 0,
+    socket_count INTEGER NOT NULL DEFAULT 0,
+    event_count  INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (trace_id, name)
+);
+
+CREATE TABLE sockets (
+    id          INTEGER PRIMARY KEY,
+    trace_id    INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    process_id  INTEGER NOT NULL REFERENCES processes (id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    domain      TEXT NOT NULL DEFAULT '',
+    type        TEXT NOT NULL DEFAULT '',
+    protocol    TEXT NOT NULL DEFAULT '',
+    remote      INTEGER NOT NULL DEFAULT 0,
+    peer        TEXT NOT NULL DEFAULT '',
+    has_pcap    INTEGER NOT NULL DEFAULT 0,
+    event_count INTEGER NOT NULL DEFAULT 0,
+    bytes_sent  INTEGER NOT NULL DEFAULT 0,
+    bytes_recv  INTEGER NOT NULL DEFAULT 0,
+    first_usec  INTEGER NOT NULL DEFAULT 0,
+    last_usec   INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (process_id, idx)
+);
+CREATE INDEX sockets_trace ON sockets (trace_id);
+
+-- One row per event. Keyed by trace then socket then position, so a socket's
+-- events and a trace's events are each one range of the key.
+CREATE TABLE events (
+    trace_id    INTEGER NOT NULL,
+    socket_id   INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    process_id  INTEGER NOT NULL,
+    type        TEXT NOT NULL,
+    ts          INTEGER NOT NULL,
+    ret         INTEGER NOT NULL,
+    success     INTEGER NOT NULL,
+    errno       TEXT NOT NULL,
+    thread_id   INTEGER NOT NULL,
+    fake_call   INTEGER NOT NULL,
+    details     TEXT NOT NULL,
+    PRIMARY KEY (trace_id, socket_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX events_type ON events (trace_id, type);
+CREATE INDEX events_failed ON events (trace_id) WHERE success = 0;
+
+CREATE TABLE files (
+    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    process  TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    member   TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    PRIMARY KEY (trace_id, process, name)
+);
