@@ -175,7 +175,7 @@ func (im *Importer) Import(ctx context.Context, id int64) (int64, error) {
 			ev := store.Event{ProcessID: p.ID, SocketID: k.ID}
 			lr.reset(m.R, m.Name)
 			err = lr.each(func(line []byte, n int) error {
-				e, err := tracefile.ParseRawEvent(line)
+				e, err := tracefile.ParseRawEventChecked(line) // Check ran ParseRawEvent at upload
 				if err != nil {
 					return fmt.Errorf("%s line %d: %w", m.Name, n, err)
 				}

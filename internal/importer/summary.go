@@ -38,6 +38,18 @@ type detailsOfInterest struct {
 // summarise folds one event into its socket's summary.
 func summarise(k *store.Socket, e *tracefile.RawEvent) {
 	k.Events++
+	c := k.Types[e.Type]
+	if c == nil {
+		if k.Types == nil {
+			k.Types = map[string]*store.TypeCount{}
+		}
+		c = &store.TypeCount{}
+		k.Types[e.Type] = c
+	}
+	c.Calls++
+	if !e.Success {
+		c.Failures++
+	}
 	if k.Events == 1 {
 		k.FirstUsec = e.TimestampUsec
 	}

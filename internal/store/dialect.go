@@ -10,11 +10,12 @@ import (
 type dialect struct {
 	name       string // "sqlite" or "postgres": the migrations directory
 	dollarArgs bool   // $1, $2 … instead of ?
+	failed     string // "the event failed", as the partial index on failures says it
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite"}
-	postgresDialect = dialect{name: "postgres", dollarArgs: true}
+	sqliteDialect   = dialect{name: "sqlite", failed: "e.success = 0"}
+	postgresDialect = dialect{name: "postgres", dollarArgs: true, failed: "NOT e.success"}
 )
 
 // rebind turns ? placeholders into $n for PostgreSQL (the queries hold no

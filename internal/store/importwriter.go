@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	eventBatch  = 100   // events per INSERT (SQLite)
+	eventBatch  = 200   // events per INSERT (SQLite)
 	commitEvery = 50000 // events per transaction: other writers (uploads) wait at most one chunk
 )
 
@@ -30,8 +30,12 @@ func (s *sqlStore) BeginImport(ctx context.Context, traceID int64) (ImportWriter
 		conn.Close()
 		return nil, err
 	}
-	for _, table := range []string{"events", "files", "sockets", "processes"} {
-		if _, err := conn.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE trace_id = ?`), traceID); err != nil {
+	for _, del := range []string{
+		`DELETE FROM events WHERE socket_id IN (SELECT id FROM sockets WHERE trace_id = ?)`,
+		`DELETE FROM files WHERE trace_id = ?`, `DELETE FROM socket_types WHERE trace_id = ?`,
+		`DELETE FROM sockets WHERE trace_id = ?`, `DELETE FROM processes WHERE trace_id = ?`,
+	} {
+		if _, err := conn.ExecContext(ctx, s.q(del), traceID); err != nil {
 			w.Abort()
 			return nil, fmt.Errorf("clearing an earlier import: %w", err)
 		}
@@ -105,6 +109,12 @@ func (w *importWriter) FinishSocket(k *Socket) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
+	for typ, c := range k.Types {
+		if err := w.exec(`INSERT INTO socket_types (trace_id, socket_id, type, calls, failures) VALUES (?, ?, ?, ?, ?)`,
+			w.traceID, k.ID, typ, c.Calls, c.Failures); err != nil {
+			return err
+		}
+	}
 	return w.exec(`UPDATE sockets SET domain = ?, type = ?, protocol = ?, remote = ?, peer = ?, event_count = ?,
 		bytes_sent = ?, bytes_recv = ?, first_usec = ?, last_usec = ? WHERE id = ?`,
 		k.Domain, k.Type, k.Protocol, k.Remote, k.Peer, k.Events, k.BytesSent, k.BytesRecv, k.FirstUsec, k.LastUsec, k.ID)
@@ -148,12 +158,12 @@ func (w *importWriter) flush() error {
 	return nil
 }
 
-const eventCols = 12
+const eventCols = 10
 
 func (w *importWriter) insertSQLite(evs []Event) error {
 	if w.insert == nil {
-		q := "INSERT INTO events (trace_id, socket_id, seq, process_id, type, ts, ret, success, errno, thread_id, fake_call, details) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?),", eventBatch), ",")
+		q := "INSERT INTO events (socket_id, seq, type, ts, ret, success, errno, thread_id, fake_call, details) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", eventBatch), ",")
 		stmt, err := w.conn.PrepareContext(w.ctx, q)
 		if err != nil {
 			return err
@@ -165,8 +175,8 @@ func (w *importWriter) insertSQLite(evs []Event) error {
 		if len(evs) < eventBatch {
 			for i := range evs {
 				e := &evs[i]
-				if err := w.exec(`INSERT INTO events (trace_id, socket_id, seq, process_id, type, ts, ret, success, errno,
-					thread_id, fake_call, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, eventArgs(nil, w.traceID, e)...); err != nil {
+				if err := w.exec(`INSERT INTO events (socket_id, seq, type, ts, ret, success, errno,
+					thread_id, fake_call, details) VALUES (?,?,?,?,?,?,?,?,?,?)`, eventArgs(nil, e)...); err != nil {
 					return err
 				}
 			}
@@ -174,7 +184,7 @@ func (w *importWriter) insertSQLite(evs []Event) error {
 		}
 		args = args[:0]
 		for i := 0; i < eventBatch; i++ {
-			args = eventArgs(args, w.traceID, &evs[i])
+			args = eventArgs(args, &evs[i])
 		}
 		if _, err := w.insert.ExecContext(w.ctx, args...); err != nil {
 			return err
@@ -184,8 +194,8 @@ func (w *importWriter) insertSQLite(evs []Event) error {
 	return nil
 }
 
-func eventArgs(args []any, traceID int64, e *Event) []any {
-	return append(args, traceID, e.SocketID, e.Seq, e.ProcessID, e.Type, e.TimestampUsec, e.ReturnValue,
+func eventArgs(args []any, e *Event) []any {
+	return append(args, e.SocketID, e.Seq, e.Type, e.TimestampUsec, e.ReturnValue,
 		e.Success, e.Errno, e.ThreadID, e.FakeCall, string(e.Details))
 }
 
@@ -196,10 +206,10 @@ func (w *importWriter) copyPostgres(evs []Event) error {
 		c := dc.(*stdlib.Conn).Conn()
 		rows := make([][]any, len(evs))
 		for i := range evs {
-			rows[i] = eventArgs(make([]any, 0, eventCols), w.traceID, &evs[i])
+			rows[i] = eventArgs(make([]any, 0, eventCols), &evs[i])
 		}
 		_, err := c.CopyFrom(w.ctx, pgx.Identifier{"events"},
-			[]string{"trace_id", "socket_id", "seq", "process_id", "type", "ts", "ret", "success", "errno", "thread_id", "fake_call", "details"},
+			[]string{"socket_id", "seq", "type", "ts", "ret", "success", "errno", "thread_id", "fake_call", "details"},
 			pgx.CopyFromRows(rows))
 		return err
 	})

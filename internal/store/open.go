@@ -35,7 +35,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	// the write lock up front, so two writers wait for each other (busy
 	// timeout) instead of failing on a lock upgrade.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(60000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(60000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

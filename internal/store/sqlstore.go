@@ -287,11 +287,14 @@ func (s *sqlStore) Files(ctx context.Context, traceID int64) ([]File, error) {
 	return out, rows.Err()
 }
 
-func eventWhere(f EventFilter) (string, []any) {
-	where := []string{"e.trace_id = ?"}
+// eventWhere selects events through their socket (events hold no trace or
+// process id); the failure test is a literal so that the partial index on
+// failures applies.
+func (s *sqlStore) eventWhere(f EventFilter) (string, []any) {
+	where := []string{"k.trace_id = ?"}
 	args := []any{f.TraceID}
 	if f.ProcessID != 0 {
-		where = append(where, "e.process_id = ?")
+		where = append(where, "k.process_id = ?")
 		args = append(args, f.ProcessID)
 	}
 	if f.SocketID != 0 {
@@ -303,18 +306,17 @@ func eventWhere(f EventFilter) (string, []any) {
 		args = append(args, f.Type)
 	}
 	if f.FailedOnly {
-		where = append(where, "e.success = ?")
-		args = append(args, false)
+		where = append(where, s.d.failed)
 	}
 	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 func (s *sqlStore) Events(ctx context.Context, f EventFilter, each func(*Event) error) error {
-	cond, args := eventWhere(f)
-	q := `SELECT e.process_id, p.name, e.socket_id, k.idx, e.seq, e.type, e.ts, e.ret, e.success, e.errno,
-		e.thread_id, e.fake_call, e.details FROM events e
-		JOIN sockets k ON k.id = e.socket_id JOIN processes p ON p.id = e.process_id` + cond +
-		` ORDER BY e.trace_id, e.socket_id, e.seq`
+	cond, args := s.eventWhere(f)
+	q := `SELECT k.process_id, p.name, e.socket_id, k.idx, e.seq, e.type, e.ts, e.ret, e.success, e.errno,
+		e.thread_id, e.fake_call, e.details FROM sockets k
+		JOIN events e ON e.socket_id = k.id JOIN processes p ON p.id = k.process_id` + cond +
+		` ORDER BY k.id, e.seq`
 	if f.Limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
@@ -341,14 +343,30 @@ func (s *sqlStore) Events(ctx context.Context, f EventFilter, each func(*Event) 
 }
 
 func (s *sqlStore) CountEvents(ctx context.Context, f EventFilter) (int64, error) {
-	cond, args := eventWhere(f)
+	if f.Type == "" && !f.FailedOnly {
+		// Counted at import.
+		cond := "trace_id = ?"
+		args := []any{f.TraceID}
+		if f.ProcessID != 0 {
+			cond += " AND process_id = ?"
+			args = append(args, f.ProcessID)
+		}
+		if f.SocketID != 0 {
+			cond += " AND id = ?"
+			args = append(args, f.SocketID)
+		}
+		var n int64
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT coalesce(sum(event_count), 0) FROM sockets WHERE `+cond), args...).Scan(&n)
+		return n, err
+	}
+	cond, args := s.eventWhere(f)
 	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM events e`+cond), args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM sockets k JOIN events e ON e.socket_id = k.id`+cond), args...).Scan(&n)
 	return n, err
 }
 
 func (s *sqlStore) EventTypes(ctx context.Context, traceID int64) ([]Count, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, count(*) FROM events WHERE trace_id = ? GROUP BY type ORDER BY 2 DESC, 1`), traceID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, sum(calls) FROM socket_types WHERE trace_id = ? GROUP BY type ORDER BY 2 DESC, 1`), traceID)
 	if err != nil {
 		return nil, err
 	}

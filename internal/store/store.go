@@ -86,7 +86,13 @@ type Socket struct {
 	BytesRecv int64  `json:"bytes_recv"`
 	FirstUsec int64  `json:"first_usec"`
 	LastUsec  int64  `json:"last_usec"`
+
+	// Types: calls and failures of each event type (filled by the importer).
+	Types map[string]*TypeCount `json:"-"`
 }
+
+// TypeCount is how often a socket made one kind of call.
+type TypeCount struct{ Calls, Failures int64 }
 
 // Event is one stored event; Details is the JSON object as it was in the trace.
 type Event struct {

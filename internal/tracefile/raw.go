@@ -34,6 +34,16 @@ func ParseRawEvent(b []byte) (RawEvent, error) {
 		err := json.Unmarshal(b, &v) // for the position and cause
 		return RawEvent{}, fmt.Errorf("not a JSON object: %w", err)
 	}
+	return parseRaw(b)
+}
+
+// ParseRawEventChecked is ParseRawEvent without the JSON syntax check, for
+// lines that ParseRawEvent has accepted before (the server checks an archive
+// when it is uploaded and imports it later, from its own store). On a line
+// that is not JSON it returns an error or a meaningless event, never panics.
+func ParseRawEventChecked(b []byte) (RawEvent, error) { return parseRaw(b) }
+
+func parseRaw(b []byte) (RawEvent, error) {
 	s := rawScanner{b: b}
 	s.ws()
 	if !s.eat('{') {
@@ -55,6 +65,10 @@ func ParseRawEvent(b []byte) (RawEvent, error) {
 		if s.eat('}') {
 			break
 		}
+		if s.i >= len(s.b) {
+			return RawEvent{}, errors.New("not a JSON object: the line ends inside the object")
+		}
+		before := s.i
 		s.eat(',')
 		s.ws()
 		key := s.str()
@@ -64,6 +78,9 @@ func ParseRawEvent(b []byte) (RawEvent, error) {
 		start := s.i
 		s.skip()
 		val := b[start:s.i]
+		if s.i == before {
+			return RawEvent{}, errors.New("not a JSON object: unexpected character")
+		}
 		var ok bool
 		switch key {
 		case "type":
@@ -165,8 +182,9 @@ func (s *rawScanner) str() string {
 	return v
 }
 
-// skip moves past one value of any kind.
+// skip moves past one value of any kind (never past the end of the line).
 func (s *rawScanner) skip() {
+	defer func() { s.i = min(s.i, len(s.b)) }()
 	if s.i >= len(s.b) {
 		return
 	}

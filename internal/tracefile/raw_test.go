@@ -41,6 +41,10 @@ func TestParseRawEventAgreesWithParseEvent(t *testing.T) {
 		if werr != nil {
 			continue
 		}
+		if c, err := ParseRawEventChecked([]byte(l)); err != nil || string(c.Details) != string(got.Details) || c.Type != got.Type ||
+			c.TimestampUsec != got.TimestampUsec || c.Errno != got.Errno {
+			t.Errorf("%s\nParseRawEventChecked %+v %v, ParseRawEvent %+v", l, c, err, got)
+		}
 		var details map[string]any
 		dec := json.NewDecoder(strings.NewReader(string(got.Details)))
 		dec.UseNumber()
@@ -52,5 +56,13 @@ func TestParseRawEventAgreesWithParseEvent(t *testing.T) {
 		if !reflect.DeepEqual(g, want) {
 			t.Errorf("%s\nraw    %+v\nparsed %+v", l, g, want)
 		}
+	}
+}
+
+// On garbage, the unchecked parser fails or returns something, but never
+// panics (it may see lines a broken disk changed after the check).
+func TestParseRawEventCheckedSurvivesGarbage(t *testing.T) {
+	for _, l := range []string{``, `{`, `{"`, `{"type`, `{"type":`, `{"type":"x`, `{"details":{"a":[`, `}}}}`, `{"a":"\`, `"`, `[`, `{"type":"a","details":{`} {
+		ParseRawEventChecked([]byte(l))
 	}
 }
