@@ -25,18 +25,31 @@ import (
 	"github.com/tcpsnitch/tcpsnitch/internal/importer"
 	"github.com/tcpsnitch/tcpsnitch/internal/server"
 	"github.com/tcpsnitch/tcpsnitch/internal/store"
+	"github.com/tcpsnitch/tcpsnitch/internal/store/pgtest"
 )
 
+var exit int
+
 func main() {
+	defer func() { os.Exit(exit) }()
 	events := flag.Int("events", 1000000, "events in the generated trace")
 	sockets := flag.Int("sockets", 200, "sockets they are spread over")
-	db := flag.String("db", "", "postgres:// URL (default: SQLite in a temporary directory)")
+	db := flag.String("db", "", "postgres:// URL, or \"pg\" to start a throwaway PostgreSQL (default: SQLite in a temporary directory)")
 	flag.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the import to `file`")
 	flag.Parse()
+	if *db == "pg" {
+		pg, err := pgtest.Start()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "serveimport: no PostgreSQL row:", err)
+			os.Exit(0)
+		}
+		defer pg.Stop()
+		*db = pg.DSN
+	}
 	debug.SetGCPercent(400) // as tcpsnitch serve does
 	if err := run(*events, *sockets, *db); err != nil {
 		fmt.Fprintln(os.Stderr, "serveimport:", err)
-		os.Exit(1)
+		exit = 1
 	}
 }
 
