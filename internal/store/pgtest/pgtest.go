@@ -47,7 +47,9 @@ func Start() (*Server, error) {
 	if bin == "" {
 		return nil, fmt.Errorf("PostgreSQL is not installed (Debian package postgresql)")
 	}
-	dir, err := os.MkdirTemp("", "tcpsnitch-pg-")
+	// Under /tmp, not $TMPDIR: the postgres user must reach the directory,
+	// and a test's $TMPDIR is often private to the caller.
+	dir, err := os.MkdirTemp("/tmp", "tcpsnitch-pg-")
 	if err != nil {
 		return nil, err
 	}
