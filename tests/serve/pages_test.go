@@ -1,0 +1,116 @@
+package serve
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The list, trace, process, socket and events pages in headless Chromium:
+// each renders its content, the plots hold data, and a screenshot of each
+// is kept in build/test-artifacts/serve/ (or $TCPSNITCH_TEST_ARTIFACTS).
+func TestPagesInChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (Debian package chromium; scripts/deps.sh installs it)")
+	}
+	s := startServe(t)
+	web := webServer(t, 300000)
+	dir := filepath.Join(t.TempDir(), "trace")
+	r := tcpsnitch(t, "fetched one page in the browser test\nwifi\n", "-p", "-b", "4096", "-d", dir, "--server", s.URL,
+		"curl", "-s", "-o", "/dev/null", web.URL+"/page")
+	m := regexp.MustCompile(`Trace uploaded: (\S+)`).FindStringSubmatch(r.errOut)
+	if r.code != 0 || m == nil {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	key := keyOf(t, m[1])
+	tr := waitImported(t, s.URL, key)
+	sock := tr.Sockets[0]
+	for _, k := range tr.Sockets { // the socket that moved the page
+		if k.BytesRecv > sock.BytesRecv {
+			sock = k
+		}
+	}
+	must(t, os.MkdirAll(artifacts, 0o755))
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first call starts the browser: no timeout on it (it would stop the browser).
+	must(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	defer cancel()
+
+	socketURL := s.URL + "/app_traces/" + key + "/processes/" + sock.Process + "/sockets/" + strconv.Itoa(sock.Index)
+	pages := []struct {
+		name, url, wait string
+		check           func(t *testing.T, text string)
+	}{
+		{"list", s.URL + "/app_traces", "#traces", func(t *testing.T, text string) {
+			if !strings.Contains(text, "curl") || !strings.Contains(text, "wifi") || !strings.Contains(text, "imported") {
+				t.Errorf("list page text lacks the trace:\n%s", text)
+			}
+		}},
+		{"trace", s.URL + "/app_traces/" + key, "#meta", func(t *testing.T, text string) {
+			for _, want := range []string{"fetched one page in the browser test", "curl -s -o /dev/null", "Linux", sock.Process, "Network settings"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("trace page lacks %q", want)
+				}
+			}
+		}},
+		{"process", s.URL + "/app_traces/" + key + "/processes/" + sock.Process, "svg.plot.timeline", nil},
+		{"socket", socketURL, "svg.plot.bytes", func(t *testing.T, text string) {
+			if !strings.Contains(text, "recv") && !strings.Contains(text, "read") {
+				t.Errorf("socket page's event table lacks the receive calls")
+			}
+		}},
+		{"events", s.URL + "/app_traces/" + key + "/events?type=connect", "#events", func(t *testing.T, text string) {
+			if !strings.Contains(text, "connect") {
+				t.Errorf("events page lacks connect")
+			}
+		}},
+	}
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(p.url), chromedp.WaitVisible(chromedp.CSS(p.wait))); err != nil {
+			t.Fatalf("%s page: %v", p.name, err)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		must(t, err)
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(artifacts, p.name+".png"), shot, 0o644))
+		if p.check != nil {
+			p.check(t, text)
+		}
+	}
+	// The socket page's plots hold data: points in the bytes and tcp_info
+	// plots, cells on the timeline, rows in the event table.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(socketURL), chromedp.WaitVisible(chromedp.CSS("svg.plot.bytes"))))
+	points, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`({
+		timeline: +document.querySelector('svg.plot.timeline').dataset.points,
+		timelineCells: document.querySelectorAll('svg.plot.timeline rect.ev').length,
+		bytes: +document.querySelector('svg.plot.bytes').dataset.points,
+		bytesLines: document.querySelectorAll('svg.plot.bytes polyline').length,
+		tcpinfo: document.querySelector('svg.plot.tcpinfo') ? +document.querySelector('svg.plot.tcpinfo').dataset.points : 0,
+		rows: document.querySelectorAll('#events tr').length - 1,
+	})`))
+	must(t, err)
+	if points["timeline"] != int(sock.Events) || points["timelineCells"] == 0 || points["bytes"] == 0 || points["bytesLines"] == 0 ||
+		points["tcpinfo"] == 0 || points["rows"] != int(min(sock.Events, 200)) {
+		t.Errorf("socket %s/%d (%d events): plots %v", sock.Process, sock.Index, sock.Events, points)
+	}
+	t.Logf("screenshots in %s; socket page plots %v", artifacts, points)
+}
