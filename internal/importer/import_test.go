@@ -180,3 +180,42 @@ func TestInterruptedImportResumesExactly(t *testing.T) {
 		t.Logf("the interruption left %d events; the resumed import counted each once", left)
 	})
 }
+
+// A socket file larger than the line reader's buffer, each line different:
+// every event's details come back as written (the reader reuses its buffer,
+// so the importer must copy what it keeps).
+func TestImportKeepsEachLinesDetails(t *testing.T) {
+	backends(t, func(t *testing.T, st store.Store) {
+		dir := t.TempDir()
+		const n = 20000
+		var b strings.Builder
+		b.WriteString(socketLine + "\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, `{"type":"send","timestamp_usec":%d,"return_value":%d,"success":true,"thread_id":2,"fake_call":false,"details":{"bytes":%d,"flags":{"MSG_MORE":%v}}}`+"\n", i, i, i*7, i%2 == 0)
+		}
+		if b.Len() < 2*DefaultLimits.MaxLine {
+			t.Fatalf("the file (%d bytes) must be larger than the line buffer", b.Len())
+		}
+		tr := upload(t, st, dir, writeTarGz(t, append(goodTrace(""), entry{name: "curl_000/1.json", body: b.String()})))
+		im := &Importer{Store: st, ArchiveDir: dir, Limits: DefaultLimits, Log: quiet()}
+		if _, err := im.Import(context.Background(), tr.ID); err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := st.Processes(context.Background(), tr.ID)
+		k, _ := st.Socket(context.Background(), ps[0].ID, 1)
+		i := 0
+		err := st.Events(context.Background(), store.EventFilter{TraceID: tr.ID, SocketID: k.ID}, func(e *store.Event) error {
+			if i > 0 {
+				want := fmt.Sprintf(`{"bytes":%d,"flags":{"MSG_MORE":%v}}`, i*7, i%2 == 0)
+				if string(e.Details) != want || e.ReturnValue != int64(i) || e.Seq != i {
+					return fmt.Errorf("event %d: seq %d ret %d details %s, want %s", i, e.Seq, e.ReturnValue, e.Details, want)
+				}
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != n {
+			t.Fatalf("%d events read back, %v", i, err)
+		}
+	})
+}
