@@ -17,8 +17,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
-	"syscall"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/archive"

@@ -18,8 +18,10 @@ import (
 )
 
 // The original tcpsnitch uploaded with
-//   curl --connect-timeout 2 -F "app_trace[archive]=@$DIR/archive.tar.gz" \
-//        -F "app_trace[workload]=$workload" -F "app_trace[connectivity]=$connectivity" $SERVER/app_traces
+//
+//	curl --connect-timeout 2 -F "app_trace[archive]=@$DIR/archive.tar.gz" \
+//	     -F "app_trace[workload]=$workload" -F "app_trace[connectivity]=$connectivity" $SERVER/app_traces
+//
 // and printed what the server answered. The same command line gets the
 // original's text back, and the trace is imported.
 func TestOriginalClientCurlLine(t *testing.T) {
