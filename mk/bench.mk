@@ -29,6 +29,8 @@ bench-tracer:
 
 bench: bench-build bench-tracer
 	bench/run.sh
+	-@$(MAKE) --no-print-directory bench-serve
 
 bench-quick: bench-build bench-tracer
 	BENCH_QUICK=1 bench/run.sh
+	-@BENCH_QUICK=1 $(MAKE) --no-print-directory bench-serve
