@@ -32,9 +32,6 @@ all: cli shims
 deps:
 	scripts/deps.sh
 
-# `make demo` (mk/demo.mk) starts from a fresh machine too.
-demo: deps
-
 cli:
 	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.gitHash=$(GITHASH)" -o bin/tcpsnitch ./cmd/tcpsnitch
 
@@ -58,12 +55,17 @@ preload-aliases:
 
 # Every Go test (unit, CLI end to end, shim per call, Android simulation),
 # then the shim suite again against the i386 shim when it was built.
-test: deps all shim-android-sim
-	$(GO) test -count=1 ./...
+# deps runs first, on its own: make builds a rule's prerequisites before its
+# recipe, and the build needs what deps installs. tests/gotest prints every
+# skipped test with its reason and fails on a skip not in tests/skips.txt.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all shim-android-sim
+	$(GO) run ./tests/gotest -count=1 ./...
 	@if [ -f $(LIBDIR)/linux-i386/libtcpsnitch.so ]; then $(MAKE) --no-print-directory test-i386; fi
 
 test-i386:
-	TCPSNITCH_TEST_TARGET=linux-i386 $(GO) test -count=1 ./tests/shim/
+	TCPSNITCH_TEST_TARGET=linux-i386 $(GO) run ./tests/gotest -count=1 ./tests/shim/
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tcpsnitch

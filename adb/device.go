@@ -2,6 +2,7 @@ package adb
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -34,19 +35,57 @@ type device struct {
 	client *Client
 	serial string
 	g      gadb.Device
+	ctx    context.Context // nil: never cancelled
+}
+
+// WithContext returns d bound to ctx: a shell command, push or pull under
+// way is abandoned when ctx is cancelled (the adb server then closes the
+// stream, which ends the command on the device), and later ones fail at
+// once with an error wrapping ctx.Err().
+func WithContext(ctx context.Context, d Device) Device {
+	if dd, ok := d.(*device); ok {
+		c := *dd
+		c.ctx = ctx
+		return &c
+	}
+	return d
+}
+
+func (d *device) context() context.Context {
+	if d.ctx == nil {
+		return context.Background()
+	}
+	return d.ctx
+}
+
+// interrupted wraps the context's error (context.Canceled for Ctrl-C).
+func (d *device) interrupted() error {
+	if err := d.context().Err(); err != nil {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	return nil
 }
 
 func (d *device) Serial() string { return d.serial }
 
-// ShellLine runs cmdline through the legacy shell service (the only one
-// gadb speaks) and recovers the exit status from an appended marker.
+// ShellLine runs cmdline through the legacy shell service and recovers the
+// exit status from an appended marker. It speaks to the adb server itself
+// rather than through gadb, whose 60 s read deadline would cut off a
+// command that prints nothing for a minute (a root grant prompt, a slow
+// copy); only the context ends the wait.
 func (d *device) ShellLine(cmdline string) (Result, error) {
+	if err := d.interrupted(); err != nil {
+		return Result{}, err
+	}
 	marker := newMarker()
-	raw, err := d.g.RunShellCommandWithBytes(withStatus(cmdline, marker))
+	raw, err := streamQuery(d.context(), d.client.addr, d.serial, "shell:"+withStatus(cmdline, marker))
+	if ierr := d.interrupted(); ierr != nil {
+		return Result{}, ierr
+	}
 	if err != nil {
 		return Result{}, d.connErr("shell", err)
 	}
-	return parseStatus(string(raw), marker)
+	return parseStatus(raw, marker)
 }
 
 // connErr turns a transport failure into a message naming the device and,
@@ -63,6 +102,9 @@ func (d *device) connErr(op string, err error) error {
 }
 
 func (d *device) Push(r io.Reader, size int64, remote string, mode os.FileMode) error {
+	if err := d.interrupted(); err != nil {
+		return err
+	}
 	bar := newBar(d.client.progress, size, "push "+baseName(remote))
 	if bar != nil {
 		r = io.TeeReader(r, bar)
@@ -88,6 +130,9 @@ func (d *device) PushFile(local, remote string, mode os.FileMode) error {
 }
 
 func (d *device) ReadFile(remote string) ([]byte, error) {
+	if err := d.interrupted(); err != nil {
+		return nil, err
+	}
 	st, err := d.stat(remote)
 	if err != nil {
 		return nil, err
@@ -132,7 +177,7 @@ func (d *device) waitRoot(timeout time.Duration) error {
 		if err != nil {
 			continue
 		}
-		if out, err := Run(g, "id", "-u"); err == nil && strings.TrimSpace(out) == "0" {
+		if uid, err := UID(g); err == nil && uid == 0 {
 			d.g = g.(*device).g
 			return nil
 		}

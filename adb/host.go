@@ -1,6 +1,7 @@
 package adb
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -101,6 +102,30 @@ func deviceQuery(addr, serial, service string) (string, error) {
 	if err := h.request(service); err != nil {
 		return "", err
 	}
+	out, err := io.ReadAll(h.c)
+	return string(out), err
+}
+
+// streamQuery runs a device service and returns all it writes until it
+// closes the stream. Unlike deviceQuery there is no I/O deadline once the
+// service is open: a command may run for as long as it needs; cancelling
+// ctx closes the connection, and the adb server then closes the stream on
+// the device (adbd ends the command).
+func streamQuery(ctx context.Context, addr, serial, service string) (string, error) {
+	h, err := dialHost(addr)
+	if err != nil {
+		return "", err
+	}
+	defer h.Close()
+	if err := h.request("host:transport:" + serial); err != nil {
+		return "", err
+	}
+	if err := h.request(service); err != nil {
+		return "", err
+	}
+	_ = h.c.SetDeadline(time.Time{})
+	stop := context.AfterFunc(ctx, func() { h.c.Close() })
+	defer stop()
 	out, err := io.ReadAll(h.c)
 	return string(out), err
 }

@@ -164,3 +164,37 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// A hostile device lists names that would lead outside the local
+// directory: PullDir refuses before writing anything.
+func TestPullDirRefusesNamesThatAreNotPlain(t *testing.T) {
+	for _, name := range []string{"../../../escaped", "x/../../../../escaped", ".."} {
+		d, _, dev := open(t, adbtest.Config{})
+		if _, err := adb.Run(dev, "sh", "-c", "mkdir -p /data/local/tmp/tree/p_000 && echo one > /data/local/tmp/tree/p_000/0.json"); err != nil {
+			t.Fatal(err)
+		}
+		d.InjectListEntry("/data/local/tmp/tree/p_000", name)
+		top := t.TempDir()
+		local := filepath.Join(top, "trace", "out")
+		_, err := dev.PullDir("/data/local/tmp/tree", local)
+		var ue *adb.UnsafeNameError
+		if name == ".." {
+			// adbd lists ".." in every directory: it is skipped, not copied.
+			if err != nil {
+				t.Errorf("%q: %v", name, err)
+			}
+			continue
+		}
+		if !errors.As(err, &ue) || ue.Name != name {
+			t.Errorf("%q: got %v", name, err)
+		}
+		if _, err := os.Stat(filepath.Join(local, "p_000", "0.json")); err == nil {
+			t.Errorf("%q: files were written before the bad name was seen", name)
+		}
+		for _, p := range []string{filepath.Join(top, "trace", "escaped"), filepath.Join(top, "escaped")} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%q: %s was written", name, p)
+			}
+		}
+	}
+}

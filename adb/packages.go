@@ -77,6 +77,9 @@ type PackageInfo struct {
 	SecondaryABI string
 	DataDir      string // "/data/user/0/<pkg>" on recent versions
 	Debuggable   bool
+	// Signature is the hash dumpsys prints for the signing certificate
+	// (PackageSignatures{… [hash]}): the same certificate, the same hash.
+	Signature string
 }
 
 // Package reads the facts tcpsnitch needs about one installed package.
@@ -129,6 +132,9 @@ func parseDumpsysPackage(out, name string) (PackageInfo, error) {
 			}
 			seen[key] = true
 		}
+		if rest, ok := strings.CutPrefix(t, "signatures=PackageSignatures{"); ok && info.Signature == "" {
+			info.Signature = parseSignature(rest)
+		}
 		if strings.HasPrefix(t, "flags=[") || strings.HasPrefix(t, "pkgFlags=[") {
 			if strings.Contains(t, " DEBUGGABLE ") {
 				info.Debuggable = true
@@ -139,6 +145,21 @@ func parseDumpsysPackage(out, name string) (PackageInfo, error) {
 		return info, fmt.Errorf("dumpsys package %s: no uid in its output (is it installed?)", name)
 	}
 	return info, nil
+}
+
+// parseSignature reads the certificate hash of a PackageSignatures dump:
+// `7b8a5f1 version:3, signatures:[3d5e8f1b], past signatures:[]}` (API 28
+// on) or `41fcd3a8 [41fcd4c0]}` (before).
+func parseSignature(s string) string {
+	if _, rest, ok := strings.Cut(s, "signatures:["); ok {
+		s = rest
+	} else if _, rest, ok := strings.Cut(s, "["); ok {
+		s = rest
+	} else {
+		return ""
+	}
+	sig, _, _ := strings.Cut(s, "]")
+	return sig
 }
 
 func nullable(v string) string {

@@ -127,20 +127,22 @@ func (f *fakeShell) ShellLine(cmdline string) (Result, error) {
 }
 
 func TestDetectRootVariants(t *testing.T) {
-	shellUID := Result{Output: "2000\n"}
-	rootUID := Result{Output: "0\n"}
+	// toybox id (Android 6+) and toolbox id (5.x, which ignores -u) print
+	// the same uid=… field: only plain `id` is asked.
+	shellUID := Result{Output: "uid=2000(shell) gid=2000(shell) groups=1004(input),1007(log) context=u:r:shell:s0\n"}
+	rootUID := Result{Output: "uid=0(root) gid=0(root) groups=0(root) context=u:r:su:s0\n"}
 	cases := []struct {
 		name    string
 		answers map[string]Result
 		want    RootKind
 	}{
-		{"adbd root", map[string]Result{"id -u": rootUID}, RootAdbd},
-		{"magisk", map[string]Result{"id -u": shellUID, "su -c 'id -u'": rootUID}, RootSuC},
-		{"aosp su", map[string]Result{"id -u": shellUID,
-			"su -c 'id -u'": {Output: "su: invalid uid/gid '-c'\n", Status: 1}, "su 0 id -u": rootUID}, RootSu0},
-		{"userdebug adbd", map[string]Result{"id -u": shellUID,
+		{"adbd root", map[string]Result{"id": rootUID}, RootAdbd},
+		{"magisk", map[string]Result{"id": shellUID, "su -c id": rootUID}, RootSuC},
+		{"aosp su", map[string]Result{"id": shellUID,
+			"su -c id": {Output: "su: invalid uid/gid '-c'\n", Status: 1}, "su 0 id": rootUID}, RootSu0},
+		{"userdebug adbd", map[string]Result{"id": shellUID,
 			"getprop": {Output: "[ro.debuggable]: [1]\n[ro.build.type]: [userdebug]\n"}}, RootAdbOff},
-		{"none", map[string]Result{"id -u": shellUID,
+		{"none", map[string]Result{"id": shellUID,
 			"getprop": {Output: "[ro.debuggable]: [0]\n[ro.build.type]: [user]\n"}}, RootNone},
 	}
 	for _, c := range cases {
@@ -148,6 +150,28 @@ func TestDetectRootVariants(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
 		}
+	}
+}
+
+func TestParseUIDAndPS(t *testing.T) {
+	for out, want := range map[string]int{
+		"uid=0(root) gid=0(root) groups=0(root) context=u:r:su:s0\n":  0,
+		"uid=2000(shell) gid=2000(shell) groups=1003(graphics)\n":     2000,
+		"uid=10123(u0_a123) gid=10123(u0_a123) groups=3003(inet)\r\n": 10123,
+	} {
+		if got, err := ParseUID(out); err != nil || got != want {
+			t.Errorf("ParseUID(%q) = %d, %v; want %d", out, got, err, want)
+		}
+	}
+	if _, err := ParseUID("0\n"); err == nil {
+		t.Error("a bare number was taken for `id` output")
+	}
+	toolbox := "USER     PID   PPID  VSIZE  RSS     WCHAN    PC         NAME\n" +
+		"root      1     0     8904   784   ffffffff 00000000 S /init\n" +
+		"u0_a57    2345  180   912345 45678 ffffffff 00000000 S com.example.app\n" +
+		"u0_a57    2399  180   912345 45678 ffffffff 00000000 S com.example.app:remote\n"
+	if got := parsePS(toolbox, "com.example.app"); len(got) != 1 || got[0] != 2345 {
+		t.Errorf("parsePS = %v, want [2345]", got)
 	}
 }
 

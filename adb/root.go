@@ -2,7 +2,6 @@ package adb
 
 import (
 	"fmt"
-	"strings"
 )
 
 // RootKind is how a shell command can get root on a device.
@@ -33,19 +32,20 @@ func (k RootKind) String() string {
 // device (it never restarts adbd). su variants are preferred over adb root
 // because they do not drop the connection.
 func DetectRoot(sh Sheller) (RootKind, error) {
-	out, err := Run(sh, "id", "-u")
+	uid, err := UID(sh)
 	if err != nil {
 		return RootNone, fmt.Errorf("checking root: %w", err)
 	}
-	if strings.TrimSpace(out) == "0" {
+	if uid == 0 {
 		return RootAdbd, nil
 	}
 	// Magisk's su joins what follows -c; AOSP's su answers
-	// "invalid uid/gid '-c'" to it.
-	if r, err := sh.ShellLine(Join("su", "-c", "id -u")); err == nil && r.Status == 0 && lastLine(r.Output) == "0" {
+	// "invalid uid/gid '-c'" to it. Plain `id`, parsed: Android 5.x's
+	// toolbox id ignores -u.
+	if r, err := sh.ShellLine(Join("su", "-c", "id")); err == nil && r.Status == 0 && isRootID(r.Output) {
 		return RootSuC, nil
 	}
-	if r, err := sh.ShellLine(Join("su", "0", "id", "-u")); err == nil && r.Status == 0 && lastLine(r.Output) == "0" {
+	if r, err := sh.ShellLine(Join("su", "0", "id")); err == nil && r.Status == 0 && isRootID(r.Output) {
 		return RootSu0, nil
 	}
 	props, err := GetProps(sh, "ro.debuggable", "ro.build.type")
@@ -53,6 +53,11 @@ func DetectRoot(sh Sheller) (RootKind, error) {
 		return RootAdbOff, nil
 	}
 	return RootNone, nil
+}
+
+func isRootID(out string) bool {
+	uid, err := ParseUID(out)
+	return err == nil && uid == 0
 }
 
 // AsRoot turns a command line into one that runs as root with kind.

@@ -32,8 +32,12 @@ type remoteEntry struct {
 
 // PullDir copies the device directory remote into local (created if
 // needed), recursively, with sync LIST and RECV. Only directories and
-// regular files are copied.
+// regular files are copied. The whole tree is listed first: a name that is
+// not a plain file name fails the pull before anything is written.
 func (d *device) PullDir(remote, local string) (PullStats, error) {
+	if err := d.interrupted(); err != nil {
+		return PullStats{}, err
+	}
 	st, err := d.stat(remote)
 	if err != nil {
 		return PullStats{}, err
@@ -59,6 +63,9 @@ func (d *device) PullDir(remote, local string) (PullStats, error) {
 	}
 	var stats PullStats
 	for _, f := range files {
+		if err := d.interrupted(); err != nil {
+			return stats, err
+		}
 		n, err := d.pullFile(f.path, filepath.Join(local, filepath.FromSlash(f.rel)), barW)
 		if err != nil {
 			return stats, err
@@ -79,8 +86,11 @@ func (d *device) walk(dir, rel string, files *[]remoteEntry, dirs *[]string, tot
 		return fmt.Errorf("list %s: %w", dir, err)
 	}
 	for _, e := range entries {
-		if e.Name == "." || e.Name == ".." || e.Name == "" {
+		if e.Name == "." || e.Name == ".." {
 			continue
+		}
+		if !plainName(e.Name) {
+			return &UnsafeNameError{Serial: d.serial, Dir: dir, Name: e.Name}
 		}
 		mode := uint32(e.Mode)
 		p, r := path.Join(dir, e.Name), path.Join(rel, e.Name)
@@ -96,6 +106,20 @@ func (d *device) walk(dir, rel string, files *[]remoteEntry, dirs *[]string, tot
 		}
 	}
 	return nil
+}
+
+// plainName: the names a device lists become local paths, so only a plain
+// file name may be joined to the local directory: no separator, no "." or
+// "..", no NUL. A hostile device could otherwise write anywhere.
+func plainName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
+}
+
+// UnsafeNameError: the device listed a name that is not a plain file name.
+type UnsafeNameError struct{ Serial, Dir, Name string }
+
+func (e *UnsafeNameError) Error() string {
+	return fmt.Sprintf("device %s lists %q in %s, which is not a plain file name: nothing was copied from it (the trace must stay inside its directory)", e.Serial, e.Name, e.Dir)
 }
 
 func (d *device) pullFile(remote, local string, bar io.Writer) (int64, error) {

@@ -8,7 +8,7 @@ test-shim: shims
 	$(GO) test ./internal/tracefile ./tests/shim
 
 test-shim-i386: shims shim-i386
-	TCPSNITCH_TEST_TARGET=linux-i386 $(GO) test -count=1 ./tests/shim
+	TCPSNITCH_TEST_TARGET=linux-i386 $(GO) run ./tests/gotest -count=1 ./tests/shim
 
 test-shim-aarch64: shim-aarch64
-	TCPSNITCH_TEST_TARGET=linux-aarch64 $(GO) test -count=1 ./tests/shim
+	TCPSNITCH_TEST_TARGET=linux-aarch64 $(GO) run ./tests/gotest -count=1 ./tests/shim

@@ -43,7 +43,7 @@ CFLAGS=($T_TARGET_CFLAGS -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidd
   -D_GNU_SOURCE -I"$SHIM" -I"$PREFIX/include" $T_SHIM_DEFINES
   "-DTCPSNITCH_VERSION=\"$VERSION\"" "-DTCPSNITCH_GIT_HASH=\"$GIT_HASH\"")
 # shellcheck disable=SC2206,SC2054
-LDFLAGS=(-shared -Wl,--version-script="$MAP" -Wl,-z,defs $T_TARGET_LDFLAGS)
+LDFLAGS=(-shared -Wl,-soname,libtcpsnitch.so -Wl,--version-script="$MAP" -Wl,-z,defs $T_TARGET_LDFLAGS)
 # The static archive by path, so no shared libpcap can be picked.
 # shellcheck disable=SC2206
 LIBS=("$PREFIX/lib/libpcap.a" $T_SHIM_LIBS)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "android_optional.h"
 #include "capture.h"
 #include "options.h"
 #include "real.h"
@@ -72,10 +73,10 @@ EXPORT int close(int fd) {
 
 #ifdef __ANDROID__
 /* Java's FileDescriptor (and so every Java socket) closes through fdsan. */
-static int fdsan_close(int fd, uint64_t tag) { return REAL(android_fdsan_close_with_tag)(fd, tag); }
+static int fdsan_close(int fd, uint64_t tag) { return REAL_OR(android_fdsan_close_with_tag, fallback_fdsan_close_with_tag)(fd, tag); }
 
 EXPORT int android_fdsan_close_with_tag(int fd, uint64_t tag) {
-	if (!tracing_active()) return REAL(android_fdsan_close_with_tag)(fd, tag);
+	if (!tracing_active()) return REAL_OR(android_fdsan_close_with_tag, fallback_fdsan_close_with_tag)(fd, tag);
 	return tcpsnitch_close_hook(fd, fdsan_close, tag);
 }
 #endif
@@ -131,18 +132,18 @@ static int range_close(unsigned first, unsigned last, int (*do_close)(unsigned, 
 }
 
 static int real_close_range(unsigned first, unsigned last, int flags) {
-	return REAL(close_range)(first, last, flags);
+	return REAL_OR(close_range, fallback_close_range)(first, last, flags);
 }
 
 static int real_closefrom(unsigned first, unsigned last, int flags) {
 	(void)last, (void)flags;
-	REAL(closefrom)((int)first);
+	REAL_OR(closefrom, fallback_closefrom)((int)first);
 	return 0;
 }
 
 EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
-		return REAL(close_range)(first, last, flags);
+		return REAL_OR(close_range, fallback_close_range)(first, last, flags);
 	int ret = range_close(first, last, real_close_range, flags);
 	if (ret == 0) fdt_forget_range(first, last);
 	return ret;
@@ -150,7 +151,7 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 
 EXPORT void closefrom(int lowfd) {
 	if (!tracing_active() || lowfd < 0) {
-		REAL(closefrom)(lowfd);
+		REAL_OR(closefrom, fallback_closefrom)(lowfd);
 		return;
 	}
 	int err = errno;

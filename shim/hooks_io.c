@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "android_optional.h"
 #include "addr.h"
 #include "capture.h"
 #include "options.h"
@@ -48,7 +49,7 @@ EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags) {
 }
 
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags) {
-	ssize_t ret = REAL(__recv_chk)(fd, buf, len, buflen, flags);
+	ssize_t ret = REAL_OR(__recv_chk, fallback_recv_chk)(fd, buf, len, buflen, flags);
 	record_io(EV_RECV, fd, ret, len, flags, NULL, 0);
 	return ret;
 }

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "android_optional.h"
 #include "lifecycle.h"
 #include "real.h"
+#include "runlog.h"
 
 extern char **environ;
 
@@ -19,7 +21,9 @@ EXPORT pid_t fork(void) { return REAL(fork)(); }
 EXPORT pid_t vfork(void) { return REAL(fork)(); }
 
 static void before_exec(void) {
-	if (shim_ready()) shim_flush_before_leaving();
+	if (!shim_ready()) return;
+	shim_flush_before_leaving();
+	runlog_exec();
 }
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
@@ -45,7 +49,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
 	before_exec();
 	char **env = env_with_ours(envp);
-	int ret = REAL(fexecve)(fd, argv, env);
+	int ret = REAL_OR(fexecve, fallback_fexecve)(fd, argv, env);
 	int err = errno;
 	env_free(env, envp);
 	errno = err;
@@ -97,7 +101,7 @@ EXPORT int execle(const char *path, const char *arg, ...) {
 EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
 	char **env = shim_ready() ? env_with_ours(envp) : (char **)envp;
-	int ret = REAL(posix_spawn)(pid, path, fa, attr, argv, env);
+	int ret = REAL_OR(posix_spawn, fallback_posix_spawn)(pid, path, fa, attr, argv, env);
 	env_free(env, envp);
 	return ret;
 }
@@ -105,7 +109,7 @@ EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_acti
 EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
 	char **env = shim_ready() ? env_with_ours(envp) : (char **)envp;
-	int ret = REAL(posix_spawnp)(pid, file, fa, attr, argv, env);
+	int ret = REAL_OR(posix_spawnp, fallback_posix_spawn)(pid, file, fa, attr, argv, env);
 	env_free(env, envp);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "android_optional.h"
 #include "addr.h"
 #include "capture.h"
 #include "options.h"
@@ -234,7 +235,7 @@ static void record_simple(int type, int fd, int ret, int err) {
 }
 
 EXPORT int sockatmark(int fd) {
-	int ret = REAL(sockatmark)(fd);
+	int ret = REAL_OR(sockatmark, fallback_sockatmark)(fd);
 	int err = errno;
 	record_simple(EV_SOCKATMARK, fd, ret, err);
 	errno = err;
@@ -242,7 +243,7 @@ EXPORT int sockatmark(int fd) {
 }
 
 EXPORT int isfdtype(int fd, int fdtype) {
-	int ret = REAL(isfdtype)(fd, fdtype);
+	int ret = REAL_OR(isfdtype, fallback_isfdtype)(fd, fdtype);
 	int err = errno;
 	struct sock *s = traced(fd);
 	if (s) {

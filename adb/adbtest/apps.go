@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,6 +20,20 @@ type pkgInfo struct {
 }
 
 func (p *pkgInfo) dataDir() string { return "/data/data/" + p.Name }
+
+// domain is the app's SELinux domain (untrusted_app unless configured).
+func (p *pkgInfo) domain() string {
+	if p.Domain == "" {
+		return "untrusted_app"
+	}
+	return p.Domain
+}
+
+// platformSigned: platform_app and system_app are signed with the
+// platform key (mac_permissions.xml gives them seinfo "platform").
+func (p *pkgInfo) platformSigned() bool {
+	return p.Domain == "platform_app" || p.Domain == "system_app"
+}
 
 func (p *pkgInfo) programPath() string {
 	return "/data/app/" + p.Name + "-1/bin/" + path.Base(p.Program)
@@ -48,6 +63,8 @@ type appProc struct {
 	cmd    *exec.Cmd
 	output *lockedBuffer
 	exited chan struct{}
+	named  atomic.Bool  // past the linker (see namedApp)
+	pid    atomic.Int64 // the app process itself (the wrapper shell may fork it)
 }
 
 type lockedBuffer struct {
@@ -88,6 +105,14 @@ func appEnv() []string {
 // truncated before API 26) is non-empty, through
 // `/system/bin/sh -c "<wrap> <app_process …>"`, as the app's uid in its data
 // directory. It returns false when the process was already running.
+//
+// Android 12 and 12L (API 31-32) serve most launches from zygote's native
+// fork loop, which ignores wrap.<process> (bionic's
+// libc/malloc_debug/README.md: "Android 12 introduced a bug that can cause
+// the wrap.<APP> property to no longer work"); the Java loop, which honours
+// it, is used when zygote started with dalvik.vm.force-java-zygote-fork-loop
+// true (frameworks/base AndroidRuntime.cpp turns it into
+// -XX:ForceJavaZygoteForkLoop), so setting it needs a zygote restart.
 func (d *Device) launch(p *pkgInfo) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -97,8 +122,15 @@ func (d *Device) launch(p *pkgInfo) (bool, error) {
 	if p.Program == "" {
 		return false, fmt.Errorf("package %s has no program", p.Name)
 	}
+	if d.zygoteStopped {
+		return false, fmt.Errorf("zygote is not running")
+	}
 	argv := append([]string{"/system/bin/app_process", "--nice-name=" + p.Name, p.programPath()}, p.Args...)
-	if wrap := d.props[wrapPropName(p.Name, d.cfg.SDK)]; wrap != "" {
+	wrap := d.props[wrapPropName(p.Name, d.cfg.SDK)]
+	if d.cfg.SDK >= 31 && d.cfg.SDK <= 32 && !d.zygoteJavaLoop {
+		wrap = "" // the native fork loop never looks at it
+	}
+	if wrap != "" {
 		argv = []string{"/system/bin/sh", "-c", wrap + " " + shellJoin(argv)}
 	}
 	cmd := d.command(p.uid, p.dataDir(), appEnv(), argv...)
@@ -118,11 +150,35 @@ func (d *Device) launch(p *pkgInfo) (bool, error) {
 	return true, nil
 }
 
+// processABI is the ABI of the app's process: zygote64 serves every ABI of
+// ro.product.cpu.abilist64 and zygote (32) those of abilist32, each with
+// the device's native instruction set (the first of its list); ABIs after
+// the first run through the native bridge inside that process. An app
+// without native code gets the device's first ABI.
+func (d *Device) processABI(p *pkgInfo) string {
+	abi := p.PrimaryABI
+	if abi == "" {
+		return d.cfg.ABIs[0]
+	}
+	for _, list := range []string{d.Prop("ro.product.cpu.abilist64"), d.Prop("ro.product.cpu.abilist32")} {
+		abis := strings.Split(list, ",")
+		for _, a := range abis {
+			if a == abi {
+				return abis[0]
+			}
+		}
+	}
+	return abi
+}
+
 // forceStop kills the app's process group with SIGKILL, as
 // ActivityManager does, and waits for it to be gone.
 func (d *Device) forceStop(pkg string) {
 	d.mu.Lock()
 	a := d.apps[pkg]
+	if p := d.packages[pkg]; p != nil && p.RestartedBehind && d.restartState[pkg] == 0 {
+		d.restartState[pkg] = 1
+	}
 	d.mu.Unlock()
 	if a == nil || !a.running() {
 		return
@@ -135,6 +191,48 @@ func (d *Device) forceStop(pkg string) {
 	d.logcatf(0, "I", "ActivityManager", "Force stopping %s appid=%d user=0: from pid 0", pkg, a.pkg.uid)
 }
 
+// firePendingRestarts starts the apps that something on the phone
+// restarts behind tcpsnitch's back (Package.RestartedBehind).
+func (d *Device) firePendingRestarts() {
+	d.mu.Lock()
+	var due []*pkgInfo
+	for name, st := range d.restartState {
+		if st == 1 {
+			d.restartState[name] = 2
+			due = append(due, d.packages[name])
+		}
+	}
+	d.mu.Unlock()
+	for _, p := range due {
+		d.logcatf(0, "I", "ActivityManager", "Start proc for broadcast {%s/.PushReceiver}", p.Name)
+		if _, err := d.launch(p); err != nil {
+			d.logf("restarting %s behind: %v", p.Name, err)
+		}
+	}
+}
+
+// stopZygote is `stop` (init stops zygote and with it every app);
+// startZygote is `start`, which re-reads the zygote's properties.
+func (d *Device) stopZygote() {
+	d.mu.Lock()
+	d.zygoteStopped = true
+	var apps []string
+	for name := range d.apps {
+		apps = append(apps, name)
+	}
+	d.mu.Unlock()
+	for _, name := range apps {
+		d.forceStop(name)
+	}
+}
+
+func (d *Device) startZygote() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.zygoteStopped = false
+	d.zygoteJavaLoop = d.props["dalvik.vm.force-java-zygote-fork-loop"] == "true"
+}
+
 func (d *Device) runningApp(pkg string) *appProc {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -144,11 +242,44 @@ func (d *Device) runningApp(pkg string) *appProc {
 	return nil
 }
 
+// namedApp is the package's running process once it carries its name:
+// on a phone the process takes the package name (pidof, ps) only after the
+// linker has loaded its libraries and the runtime started; here, once the
+// simulated linker has let app_process go on to exec the program.
+func (d *Device) namedApp(pkg string) *appProc {
+	if a := d.runningApp(pkg); a != nil && a.named.Load() {
+		return a
+	}
+	return nil
+}
+
+// markNamed records that the process pid passed the linker. It is the
+// launched process or, when the wrapper shell forked it, one of its group.
+func (d *Device) markNamed(pid int) {
+	pgid, _ := syscall.Getpgid(pid)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range d.apps {
+		if a.cmd.Process != nil && (a.cmd.Process.Pid == pid || a.cmd.Process.Pid == pgid) {
+			a.pid.Store(int64(pid))
+			a.named.Store(true)
+		}
+	}
+}
+
+// appPid is the app's own process: the one that passed the linker.
+func (a *appProc) appPid() int {
+	if p := a.pid.Load(); p != 0 {
+		return int(p)
+	}
+	return a.cmd.Process.Pid
+}
+
 // AppPID is the pid (in the host's pid namespace, the same as inside the
 // device) of the package's running process, or 0.
 func (d *Device) AppPID(pkg string) int {
 	if a := d.runningApp(pkg); a != nil {
-		return a.cmd.Process.Pid
+		return a.appPid()
 	}
 	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/tcpsnitch/tcpsnitch/adb/adbtest/internal/simproto"
@@ -111,7 +112,14 @@ func peerCred(conn *net.UnixConn) (*syscall.Ucred, error) {
 
 // run dispatches a command by the name it was invoked as.
 func (d *Device) run(c *call) int {
+	if d.cfg.OnCommand != nil && !strings.HasPrefix(c.name, "__") {
+		d.cfg.OnCommand(append([]string{c.name}, c.args...))
+	}
 	switch c.name {
+	case "id":
+		return c.toolboxID()
+	case "start", "stop":
+		return c.initCtl()
 	case "getprop":
 		return c.getprop()
 	case "setprop":

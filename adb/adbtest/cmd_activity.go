@@ -1,6 +1,8 @@
 package adbtest
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -102,15 +104,17 @@ func (c *call) monkey() int {
 	return 0
 }
 
-// pidof finds app processes by name (their process name is the package).
+// pidof finds app processes by name (their process name is the package,
+// once set). Android 5.x has no pidof (toolbox; toybox brought it in 6.0):
+// the command is not installed below API 23.
 func (c *call) pidof() int {
 	var pids []string
 	for _, name := range c.args {
 		if strings.HasPrefix(name, "-") {
 			continue
 		}
-		if a := c.d.runningApp(name); a != nil {
-			pids = append(pids, itoa(a.cmd.Process.Pid))
+		if a := c.d.namedApp(name); a != nil {
+			pids = append(pids, itoa(a.appPid()))
 		}
 	}
 	if len(pids) == 0 {
@@ -120,44 +124,113 @@ func (c *call) pidof() int {
 	return 0
 }
 
-// ps lists init and the running apps. From API 26 (toybox) plain `ps` shows
-// only the caller's own processes and `ps -A` everything.
+// ps lists init and the running apps. From API 26 (toybox ps) plain `ps`
+// shows only the caller's own processes and `ps -A` everything; before,
+// toolbox ps lists everything and takes any other argument as a pid (if
+// numeric) or a process name to filter on, so `ps -A` there lists nothing.
+// -Z adds the SELinux context (LABEL) column first.
 func (c *call) ps() int {
-	all := c.d.cfg.SDK < 26
+	toolbox := c.d.cfg.SDK < 26
+	all, label, nameFilter, pidFilter := toolbox, false, "", 0
 	for _, a := range c.args {
-		if a == "-A" || a == "-e" {
+		switch {
+		case a == "-Z":
+			label = true
+		case !toolbox && (a == "-A" || a == "-e"):
 			all = true
+		case toolbox && (a == "-t" || a == "-x" || a == "-P" || a == "-p" || a == "-c"):
+		case toolbox:
+			if n, err := strconv.Atoi(a); err == nil {
+				pidFilter = n
+			} else {
+				nameFilter = a
+			}
 		}
 	}
 	type row struct {
 		user     string
 		uid, pid int
 		name     string
+		context  string
 	}
-	rows := []row{{"root", 0, 1, "init"}}
+	rows := []row{{"root", 0, 1, "init", "u:r:init:s0"}}
 	for _, a := range c.d.appList() {
-		if a.running() {
-			rows = append(rows, row{appUserName(a.pkg.uid), a.pkg.uid, a.cmd.Process.Pid, a.pkg.Name})
+		if a.running() && a.named.Load() {
+			rows = append(rows, row{appUserName(a.pkg.uid), a.pkg.uid, a.appPid(), a.pkg.Name,
+				"u:r:" + a.pkg.domain() + ":s0:c512,c768"})
 		}
 	}
-	if c.d.cfg.SDK < 26 {
-		c.printf("USER      PID   PPID  VSIZE  RSS   WCHAN              PC  NAME\n")
-	} else {
-		c.printf("USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n")
+	prefix := func(r row) string {
+		if !label {
+			return ""
+		}
+		return fmt.Sprintf("%-30s ", r.context)
 	}
+	head := "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n"
+	if toolbox {
+		head = "USER      PID   PPID  VSIZE  RSS   WCHAN              PC  NAME\n"
+	}
+	if label {
+		head = fmt.Sprintf("%-30s ", "LABEL") + head
+	}
+	c.printf("%s", head)
 	for _, r := range rows {
 		if !all && r.uid != c.uid {
+			continue
+		}
+		if (nameFilter != "" && r.name != nameFilter) || (pidFilter != 0 && r.pid != pidFilter) {
 			continue
 		}
 		ppid := 1
 		if r.pid == 1 {
 			ppid = 0
 		}
-		if c.d.cfg.SDK < 26 {
-			c.printf("%-9s %-5d %-5d %-6d %-5d %-18s %s S %s\n", r.user, r.pid, ppid, 1234567, 45678, "SyS_epoll_", "00000000", r.name)
+		if toolbox {
+			c.printf("%s%-9s %-5d %-5d %-6d %-5d %-18s %s S %s\n", prefix(r), r.user, r.pid, ppid, 1234567, 45678, "SyS_epoll_", "00000000", r.name)
 		} else {
-			c.printf("%-10s %8d %5d %7d %6d %-16s %4d S %s\n", r.user, r.pid, ppid, 1234567, 45678, "do_epoll_wait", 0, r.name)
+			c.printf("%s%-10s %8d %5d %7d %6d %-16s %4d S %s\n", prefix(r), r.user, r.pid, ppid, 1234567, 45678, "do_epoll_wait", 0, r.name)
 		}
+	}
+	return 0
+}
+
+// toolboxID is Android 5.x's `id` (system/core/toolbox/id.c): it takes no
+// options (-u is ignored) and always prints the full line.
+func (c *call) toolboxID() int {
+	name := func(id int) string {
+		switch id {
+		case 0:
+			return "root"
+		case uidSystem:
+			return "system"
+		case uidShell:
+			return "shell"
+		}
+		return appUserName(id)
+	}
+	domain := "shell"
+	if c.uid == 0 {
+		domain = "su"
+	}
+	c.printf("uid=%d(%s) gid=%d(%s) groups=1003(graphics),1004(input),1007(log),1011(adb),1015(sdcard_rw),3003(inet) context=u:r:%s:s0\n",
+		c.uid, name(c.uid), c.uid, name(c.uid), domain)
+	return 0
+}
+
+// initCtl is init's `start`/`stop` without a service name: zygote and
+// with it the whole framework (root only).
+func (c *call) initCtl() int {
+	if c.uid != 0 {
+		c.eprintf("%s: must be root\n", c.name)
+		return 1
+	}
+	if len(c.args) > 0 && c.args[0] != "zygote" {
+		return 0
+	}
+	if c.name == "stop" {
+		c.d.stopZygote()
+	} else {
+		c.d.startZygote()
 	}
 	return 0
 }

@@ -26,7 +26,12 @@ func (c *call) pm(args []string) int {
 			c.eprintf("Error: no package specified\n")
 			return 1
 		}
-		p := c.d.packages[args[len(args)-1]]
+		name := args[len(args)-1]
+		if name == "android" {
+			c.printf("package:/system/framework/framework-res.apk\n")
+			return 0
+		}
+		p := c.d.packages[name]
 		if p == nil {
 			return 1
 		}
@@ -147,6 +152,9 @@ func (c *call) dumpPackage(args []string) int {
 		return 0
 	}
 	p := c.d.packages[args[0]]
+	if p == nil && isSystemPackage(args[0]) {
+		p = &pkgInfo{Package: Package{Name: args[0], Domain: "system_app"}, uid: uidSystem}
+	}
 	if p == nil {
 		c.printf("Dexopt state:\n  Unable to find package: %s\n\nCompiler stats:\n  Unable to find package: %s\n", args[0], args[0])
 		return 0
@@ -156,6 +164,32 @@ func (c *call) dumpPackage(args []string) int {
 	}
 	c.dumpOne(p)
 	return 0
+}
+
+func isSystemPackage(name string) bool {
+	for _, n := range systemPackages {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Signature hashes as dumpsys prints them (Signature.hashCode, the same
+// for the same certificate): apps signed with the platform key share the
+// one of package "android".
+const (
+	platformSignature = "6a5f2c31"
+	appSignature      = "1234abcd"
+)
+
+// signaturesLine is PackageSignatures.toString per version (API 28 added
+// the signing scheme version and past signatures).
+func (d *Device) signaturesLine(id, sig string) string {
+	if d.cfg.SDK >= 28 {
+		return fmt.Sprintf("PackageSignatures{%s version:2, signatures:[%s], past signatures:[]}", id, sig)
+	}
+	return fmt.Sprintf("PackageSignatures{%s [%s]}", id, sig)
 }
 
 func (c *call) dumpOne(p *pkgInfo) {
@@ -172,9 +206,17 @@ func (c *call) dumpOne(p *pkgInfo) {
 		version = "1.0"
 	}
 	id := fmt.Sprintf("%x", 0xa1b2c3+p.uid)
+	sig := appSignature
+	if p.platformSigned() {
+		sig = platformSignature
+	}
+	sharedUser := ""
+	if p.uid == uidSystem {
+		sharedUser = "\n    sharedUser=SharedUserSetting{5e4f3a2 android.uid.system/1000}"
+	}
 	c.printf(`Packages:
   Package [%[1]s] (%[2]s):
-    userId=%[3]d
+    userId=%[3]d%[9]s
     pkg=Package{%[2]s %[1]s}
     codePath=/data/app/%[1]s-1
     resourcePath=/data/app/%[1]s-1
@@ -193,8 +235,8 @@ func (c *call) dumpOne(p *pkgInfo) {
     firstInstallTime=2024-01-01 00:00:00
     lastUpdateTime=2024-01-01 00:00:00
     installerPackageName=com.android.vending
-    signatures=PackageSignatures{%[2]s version:2, signatures:[1234abcd], past signatures:[]}
+    signatures=%[8]s
     pkgFlags=[ %[7]s ]
     User 0: ceDataInode=12345 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled=0 instant=false virtual=false
-`, p.Name, id, p.uid, abi, c.d.cfg.SDK, version, flags)
+`, p.Name, id, p.uid, abi, c.d.cfg.SDK, version, flags, c.d.signaturesLine(id, sig), sharedUser)
 }

@@ -56,6 +56,9 @@ func (c *call) setprop() int {
 		d.saveProps()
 	}
 	d.mu.Unlock()
+	if allowed {
+		d.firePendingRestarts()
+	}
 	if !allowed {
 		d.logcatf(1, "E", "init", "Unable to set property '%s' from uid:%d gid:%d pid:%d: SELinux permission check failed",
 			name, c.uid, c.uid, c.pid)

@@ -122,53 +122,6 @@ func (c *call) setenforce() int {
 	return 0
 }
 
-// linker decides which LD_PRELOAD entries an app process may load. Each
-// argument after the process name is "<lib>\x00<error>" or
-// "<lib>\x00\t<resolved path>" (from app_process, which tried to open it as
-// the app). A library the app's domain may not map executable is refused
-// under enforcing (logged as an avc denial, like the kernel, and a linker
-// warning); permissive logs the denial and allows it.
-func (c *call) linker() int {
-	if len(c.args) == 0 {
-		return 1
-	}
-	nice := c.args[0]
-	pkg := ""
-	for _, p := range c.d.packages {
-		if p.uid == c.uid {
-			pkg = p.Name
-		}
-	}
-	enforcing := c.d.Enforcing()
-	var kept []string
-	for _, e := range c.args[1:] {
-		lib, info, _ := strings.Cut(e, "\x00")
-		real, opened := strings.CutPrefix(info, "\t")
-		if !opened {
-			c.d.logcatf(c.pid, "W", "linker", `Warning: could not load library "%s" from LD_PRELOAD for "%s"; caught error: library "%s" not found: %s`,
-				lib, nice, lib, info)
-			continue
-		}
-		label := c.d.Label(real)
-		if !selabel.MappableBy(label, pkg) {
-			permissive := 1
-			if enforcing {
-				permissive = 0
-			}
-			c.d.logcatf(c.pid, "W", nice, `type=1400 audit(0.0:1): avc: denied { execute } for path="%s" scontext=u:r:untrusted_app:s0:%s tcontext=%s tclass=file permissive=%d`,
-				real, pkg, label, permissive)
-			if enforcing {
-				c.d.logcatf(c.pid, "W", "linker", `Warning: could not load library "%s" from LD_PRELOAD for "%s"; caught error: dlopen failed: couldn't map "%s" segment 1: Permission denied`,
-					lib, nice, real)
-				continue
-			}
-		}
-		kept = append(kept, lib)
-	}
-	c.reply = strings.Join(kept, ":")
-	return 0
-}
-
 // logcat -d prints the buffer, -c clears it (root or shell). Filters are
 // ignored; without -d it also just prints (no streaming).
 func (c *call) logcat() int {

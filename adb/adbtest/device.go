@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcpsnitch/tcpsnitch/adb/adbtest/internal/simproto"
 )
 
 // Package is an app installed on the simulated phone. Program is a host path
@@ -26,6 +28,15 @@ type Package struct {
 	Debuggable  bool
 	Program     string
 	Args        []string
+	// Domain is the app's SELinux domain (seapp_contexts): "" or
+	// "untrusted_app" (ordinary), "priv_app", "platform_app" (signed with
+	// the platform key: dumpsys shows the same signature as package
+	// "android") or "system_app" (also runs as the system uid, 1000).
+	Domain string
+	// RestartedBehind: something on the phone (a push message, a job)
+	// starts the app again, untraced unless wrap.<pkg> is set by then, on
+	// the first property change after its first force-stop.
+	RestartedBehind bool
 }
 
 // Root variants of Config.Root.
@@ -45,6 +56,13 @@ type Config struct {
 	Unauthorized           bool     // answer CNXN with AUTH and never accept
 	SELinuxPermissive      bool     // start permissive (default: enforcing)
 	Packages               []Package
+	// NativeBridge is ro.dalvik.vm.native.bridge (e.g.
+	// "libndk_translation.so"): ARM ABIs listed in ABIs after the native
+	// ones run through it, inside the native zygote's process.
+	NativeBridge string
+	// OnCommand, when set, is called with the argv of every Android
+	// command the device plays (getprop, setprop, am …) before it runs.
+	OnCommand func(argv []string)
 	// Props adds or overrides system properties.
 	Props map[string]string
 }
@@ -70,6 +88,11 @@ type Device struct {
 	conns     map[*conn]bool
 	children  map[*exec.Cmd]bool
 	stopped   bool
+	// zygoteJavaLoop is dalvik.vm.force-java-zygote-fork-loop as zygote
+	// read it when it (re)started; zygoteStopped after `stop`.
+	zygoteJavaLoop bool
+	zygoteStopped  bool
+	restartState   map[string]int // RestartedBehind: 1 = restart pending, 2 = done
 
 	logMu sync.Mutex // appends to the logcat file
 }
@@ -89,18 +112,23 @@ func Start(t testing.TB, cfg Config) *Device {
 	d := &Device{t: t, cfg: cfg, root: filepath.Join(t.TempDir(), "device"),
 		props: map[string]string{}, enforcing: !cfg.SELinuxPermissive,
 		apps: map[string]*appProc{}, conns: map[*conn]bool{}, children: map[*exec.Cmd]bool{},
-		packages: map[string]*pkgInfo{}}
+		packages: map[string]*pkgInfo{}, restartState: map[string]int{}}
 	t.Cleanup(d.stop)
 	for i, p := range cfg.Packages {
 		if p.Name == "" {
 			t.Fatalf("adbtest: package %d has no name", i)
 		}
-		d.packages[p.Name] = &pkgInfo{Package: p, uid: firstAppUID + i}
+		uid := firstAppUID + i
+		if p.Domain == "system_app" {
+			uid = uidSystem // android:sharedUserId="android.uid.system"
+		}
+		d.packages[p.Name] = &pkgInfo{Package: p, uid: uid}
 	}
 	if err := d.buildRootFS(); err != nil {
 		t.Fatalf("adbtest: device file system: %v", err)
 	}
 	d.initProps()
+	d.zygoteJavaLoop = d.props["dalvik.vm.force-java-zygote-fork-loop"] == "true"
 	if err := d.watchShellData(); err != nil {
 		t.Fatalf("adbtest: inotify: %v", err)
 	}
@@ -225,6 +253,19 @@ func (d *Device) Enforcing() bool {
 func (d *Device) Logcat() string {
 	b, _ := os.ReadFile(d.Path(logcatFile))
 	return string(b)
+}
+
+// InjectListEntry makes the device's sync LIST of dir report one more
+// entry, name, whatever it is ("../x", "a/b"): a hostile or broken device.
+func (d *Device) InjectListEntry(dir, name string) {
+	p := d.Path(simproto.ListExtraFile)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		d.t.Fatalf("adbtest: %v", err)
+	}
+	fmt.Fprintf(f, "%s\t%s\n", dir, name)
+	f.Close()
 }
 
 func (d *Device) stop() {

@@ -53,6 +53,10 @@ func (d *Device) initProps() {
 		"init.svc.adbd":            "running",
 		"service.adb.root":         "0",
 	}
+	if c.NativeBridge != "" {
+		p["ro.dalvik.vm.native.bridge"] = c.NativeBridge
+		p["ro.enable.native.bridge.exec"] = "1"
+	}
 	for k, v := range c.Props {
 		p[k] = v
 	}

@@ -30,7 +30,19 @@ const (
 // androidCommands are played by the broker; the rest of /system/bin links to
 // the host's programs (coreutils, sh …) like toybox does on a phone.
 var androidCommands = []string{"getprop", "setprop", "pm", "cmd", "dumpsys", "am", "monkey",
-	"pidof", "ps", "run-as", "restorecon", "getenforce", "setenforce", "logcat", "app_process"}
+	"pidof", "ps", "run-as", "restorecon", "getenforce", "setenforce", "logcat", "app_process",
+	"start", "stop"}
+
+// toolboxOnly: Android 5.x (API 21-22) has toolbox, not toybox: `id` is
+// toolbox's (no options), and pidof and uname do not exist at all (the
+// toybox versions arrived with Android 6.0).
+func (d *Device) commandMissing(name string) bool {
+	return d.cfg.SDK <= 22 && (name == "pidof" || name == "uname")
+}
+
+func (d *Device) commandPlayed(name string) bool {
+	return d.cfg.SDK <= 22 && name == "id"
+}
 
 // hostHidden never appear in the device's PATH: a phone has no sudo, and su
 // exists only in the root variants that provide it.
@@ -118,8 +130,14 @@ func (d *Device) installCommands() error {
 		return err
 	}
 	provided := map[string]bool{"simctl": true, "sh": true}
-	for _, name := range androidCommands {
+	for _, name := range append(androidCommands, "id") {
+		if name == "id" && !d.commandPlayed(name) {
+			continue
+		}
 		provided[name] = true
+		if d.commandMissing(name) {
+			continue
+		}
 		if err := os.Symlink("simctl", d.Path("/system/bin/"+name)); err != nil {
 			return err
 		}
@@ -141,7 +159,7 @@ func (d *Device) installCommands() error {
 		return err
 	}
 	for _, e := range entries {
-		if provided[e.Name()] || hostHidden[e.Name()] {
+		if provided[e.Name()] || hostHidden[e.Name()] || d.commandMissing(e.Name()) {
 			continue
 		}
 		if err := os.Symlink("/usr/bin/"+e.Name(), d.Path("/system/bin/"+e.Name())); err != nil {

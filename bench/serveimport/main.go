@@ -66,7 +66,7 @@ func run(events, sockets int, db string) error {
 	if err := generate(traceDir, events, sockets); err != nil {
 		return err
 	}
-	arch, err := archive.Create(traceDir)
+	arch, err := archive.Create(traceDir, nil)
 	if err != nil {
 		return err
 	}

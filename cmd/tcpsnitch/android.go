@@ -16,21 +16,24 @@ import (
 // runAndroidLaunch is `tcpsnitch -a <pkg>`: install the shim for the app,
 // set its options and wrap.<pkg>, start the app.
 func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Streams) error {
+	if opts.Shim.Capture {
+		return &UsageError{Msg: android.CaptureError.Error()}
+	}
 	libDir, err := runner.LibDir()
 	if err != nil && opts.ShimPath == "" {
 		return err
 	}
-	client, dev, err := openDevice(opts, streams)
+	client, dev, err := openDevice(ctx, opts, streams)
 	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, err := android.Launch(dev, android.LaunchOptions{
+	s, err := android.Launch(ctx, dev, android.LaunchOptions{
 		Query: opts.AndroidPackage, Shim: opts.ShimPath, LibDir: libDir, HostDir: opts.Dir,
 		NoUpload: opts.NoUpload, Prompt: opts.Prompt, Options: opts.Shim,
-		Log: streams.ErrOut, AllowPermissive: opts.AllowPermissive,
+		Log: streams.ErrOut, AllowPermissive: opts.AllowPermissive, RestartZygote: opts.RestartZygote,
 	})
 	if err != nil {
 		return err
@@ -46,14 +49,14 @@ func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Str
 // runAndroidKill is `tcpsnitch -k <pkg>`: stop the app, pull the trace,
 // clean the device, upload.
 func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Streams) error {
-	_, dev, err := openDevice(opts, streams)
+	_, dev, err := openDevice(ctx, opts, streams)
 	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := android.Kill(dev, android.KillOptions{
+	res, err := android.Kill(ctx, dev, android.KillOptions{
 		Query: opts.KillPackage, HostDir: opts.Dir,
 		Version: versionString(), GitHash: gitHashString(), Log: streams.ErrOut,
 	})
@@ -84,7 +87,7 @@ func newADBClient(streams *cliio.Streams) (*adb.Client, error) {
 
 // openDevice chooses the device for this run (-s, $ANDROID_SERIAL, the
 // configured default, the only one, or the user's pick) and opens it.
-func openDevice(opts *RootOptions, streams *cliio.Streams) (*adb.Client, adb.Device, error) {
+func openDevice(ctx context.Context, opts *RootOptions, streams *cliio.Streams) (*adb.Client, adb.Device, error) {
 	client, err := newADBClient(streams)
 	if err != nil {
 		return nil, nil, err
@@ -93,7 +96,7 @@ func openDevice(opts *RootOptions, streams *cliio.Streams) (*adb.Client, adb.Dev
 	if err != nil {
 		return nil, nil, err
 	}
-	info, err := android.ChooseDevice(devs, deviceChoice(opts), devicePrompt(streams))
+	info, err := android.ChooseDevice(devs, deviceChoice(opts), devicePrompt(ctx, streams))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,11 +122,11 @@ func deviceChoice(opts *RootOptions) android.Choice {
 
 // devicePrompt asks on the terminal, or returns nil when stdin or stderr
 // is not one (scripts get an error listing the devices instead).
-func devicePrompt(streams *cliio.Streams) android.Prompt {
+func devicePrompt(ctx context.Context, streams *cliio.Streams) android.Prompt {
 	if !streams.IsStdinTTY() || !streams.IsStderrTTY() {
 		return nil
 	}
-	return android.TerminalPrompt(streams.In, streams.ErrOut)
+	return android.TerminalPrompt(ctx, streams.In, streams.ErrOut)
 }
 
 func severalDevices(c *adb.Client) (bool, error) {

@@ -113,18 +113,28 @@ func TestNoRootFailsNamingTheStep(t *testing.T) {
 	}
 }
 
+// A 32-bit app runs as a 32-bit process (zygote, not zygote64): it needs
+// the 32-bit shim; the 64-bit one would stop it from starting.
 func TestThirtyTwoBitAppOnSixtyFourBitPhoneGetsThe32BitShim(t *testing.T) {
-	pkg := adbtest.Package{Name: "com.example.legacy", PrimaryABI: "x86", Launcher: ".Main", Program: "/bin/true"}
+	prog := buildC(t, "app32", sleeperC, "-m32")
+	pkg := adbtest.Package{Name: "com.example.legacy", PrimaryABI: "x86", Launcher: ".Main", Program: prog}
 	d := adbtest.Start(t, adbtest.Config{ABIs: []string{"x86_64", "x86"}, Root: adbtest.RootSuC, Packages: []adbtest.Package{pkg}})
 	androidEnv(t, d)
 	libDir := t.TempDir()
-	lib32 := writeELFHeader(t, filepath.Join(libDir, "android-x86", "libtcpsnitch.so"), false, emX86)
-	writeELFHeader(t, filepath.Join(libDir, "android-x86_64", "libtcpsnitch.so"), true, emX86_64)
+	for abi, flags := range map[string][]string{"x86": {"-m32"}, "x86_64": nil} {
+		b, err := os.ReadFile(realShim(t, flags...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(libDir, "android-"+abi), 0o755)
+		os.WriteFile(filepath.Join(libDir, "android-"+abi, "libtcpsnitch.so"), b, 0o644)
+	}
+	lib32, _ := os.ReadFile(filepath.Join(libDir, "android-x86", "libtcpsnitch.so"))
 	t.Setenv("TCPSNITCH_LIBDIR", libDir)
 
 	r := runCLI(t, "", "-n", "-d", t.TempDir(), "-a", "com.example.legacy")
 	if r.code != 0 {
-		t.Fatalf("-a: exit %d: %s", r.code, r.errOut)
+		t.Fatalf("-a: exit %d: %s\nlogcat:\n%s", r.code, r.errOut, d.Logcat())
 	}
 	got, err := os.ReadFile(d.Path("/data/data/com.example.legacy/libtcpsnitch.so"))
 	if err != nil || string(got) != string(lib32) {
@@ -133,7 +143,7 @@ func TestThirtyTwoBitAppOnSixtyFourBitPhoneGetsThe32BitShim(t *testing.T) {
 	if v := d.Prop("wrap.com.example.legacy"); v != "LD_PRELOAD=/data/data/com.example.legacy/libtcpsnitch.so" {
 		t.Errorf("wrap property: %q", v)
 	}
-	// Clean up through -k (the app ran but never loaded a real shim: no trace).
+	// Clean up through -k (the shim is an empty library: no trace).
 	r = runCLI(t, "", "-k", "com.example.legacy")
 	if r.code == 0 || !strings.Contains(r.errOut, "no trace") {
 		t.Errorf("-k: exit %d: %q", r.code, r.errOut)

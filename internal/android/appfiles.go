@@ -25,6 +25,10 @@ type appFiles interface {
 	stageOut(dir, stage string) error
 	// exists reports whether path exists inside the app's data dir.
 	exists(path string) (bool, error)
+	// read returns a file the app (or root) may read, e.g. its maps.
+	read(path string) (string, error)
+	// nonEmpty reports whether the directory has any entry.
+	nonEmpty(dir string) (bool, error)
 	// remove deletes paths inside the app's data dir.
 	remove(paths ...string) error
 	// shell runs a command line with the rights to signal the app.
@@ -79,6 +83,21 @@ func (r rootFiles) stageOut(dir, stage string) error {
 func (r rootFiles) exists(path string) (bool, error) {
 	res, err := r.root.ShellLine(adb.Join("test", "-e", path))
 	return err == nil && res.Status == 0, err
+}
+
+func (r rootFiles) read(path string) (string, error) {
+	return adb.Run(r.root, "cat", path)
+}
+
+func (r rootFiles) nonEmpty(dir string) (bool, error) {
+	out, err := adb.RunLine(r.root, nonEmptyLine(dir))
+	return strings.TrimSpace(out) != "", err
+}
+
+// nonEmptyLine prints something when dir has an entry (toolbox has no
+// `ls -A`; a glob works in every shell).
+func nonEmptyLine(dir string) string {
+	return "for f in " + adb.Quote(dir) + "/*; do [ -e \"$f\" ] && echo y && break; done; true"
 }
 
 func (r rootFiles) shell(cmdline string) error {
@@ -161,6 +180,15 @@ func (r runAsFiles) stageOut(dir, stage string) error {
 func (r runAsFiles) exists(path string) (bool, error) {
 	res, err := r.sh.ShellLine(adb.Join("run-as", r.pkg, "test", "-e", path))
 	return err == nil && res.Status == 0, err
+}
+
+func (r runAsFiles) read(path string) (string, error) {
+	return adb.RunAs(r.sh, r.pkg, "cat", path)
+}
+
+func (r runAsFiles) nonEmpty(dir string) (bool, error) {
+	out, err := adb.RunAs(r.sh, r.pkg, "sh", "-c", nonEmptyLine(dir))
+	return strings.TrimSpace(out) != "", err
 }
 
 func (r runAsFiles) shell(cmdline string) error {

@@ -2,6 +2,7 @@ package android
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -84,17 +85,34 @@ func listSerials(devs []adb.DeviceInfo) string {
 	return strings.Join(s, ", ")
 }
 
-// TerminalPrompt numbers the devices on out and reads the user's pick from in.
-func TerminalPrompt(in io.Reader, out io.Writer) Prompt {
+// TerminalPrompt numbers the devices on out and reads the user's pick from
+// in. Cancelling ctx (Ctrl-C) ends the wait; the read itself is left to
+// finish in the background.
+func TerminalPrompt(ctx context.Context, in io.Reader, out io.Writer) Prompt {
 	return func(devs []adb.DeviceInfo) (string, error) {
 		fmt.Fprintln(out, "Several devices are attached:")
 		for i, d := range devs {
 			fmt.Fprintf(out, "  %d) %-22s %-12s %s\n", i+1, d.Serial, d.State, d.Model)
 		}
 		fmt.Fprintf(out, "Which one (1-%d)? ", len(devs))
-		line, err := bufio.NewReader(in).ReadString('\n')
-		line = strings.TrimSpace(line)
-		if line == "" && err != nil {
+		type answer struct {
+			line string
+			err  error
+		}
+		ch := make(chan answer, 1)
+		go func() {
+			line, err := bufio.NewReader(in).ReadString('\n')
+			ch <- answer{line, err}
+		}()
+		var a answer
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out)
+			return "", fmt.Errorf("no device chosen: interrupted: %w", ctx.Err())
+		case a = <-ch:
+		}
+		line := strings.TrimSpace(a.line)
+		if line == "" && a.err != nil {
 			return "", fmt.Errorf("no device chosen (use -s <serial>)")
 		}
 		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(devs) {

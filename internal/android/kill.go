@@ -1,10 +1,12 @@
 package android
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +49,10 @@ func (e *NoTraceError) Error() string {
 // Kill stops the app, pulls its traces and writes meta/, then removes
 // everything -a put on the device (library, traces, wrap.<pkg>, the
 // debug.tcpsnitch.* properties), so the app's next start is untraced.
-func Kill(d adb.Device, o KillOptions) (*KillResult, error) {
+// Interrupted (ctx cancelled) before the traces are home, it leaves the
+// device's session as it is, so that -k can be run again.
+func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, error) {
+	d := adb.WithContext(ctx, dev)
 	logf := func(format string, a ...any) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, format+"\n", a...)
@@ -87,18 +92,23 @@ func Kill(d adb.Device, o KillOptions) (*KillResult, error) {
 	if s.WrapProp == "" {
 		s.WrapProp = WrapProp(pkg, 99)
 	}
+	sdkProp, _ := adb.GetProp(d, "ro.build.version.sdk")
+	sdk, _ := strconv.Atoi(sdkProp)
 	if err := os.MkdirAll(s.HostDir, 0o755); err != nil {
 		return nil, fmt.Errorf("host trace directory: %w", err)
 	}
 
-	stopApp(d, pkg, files)
+	stopApp(d, pkg, files, sdk)
 	res := &KillResult{Session: s, HostDir: s.HostDir}
 	pullErr := pullTraces(d, s, files, res)
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("interrupted: %w (the traces are still on the device: run -k again)", err)
+	}
 	var metaErr error
 	if pullErr == nil && res.Processes > 0 {
 		metaErr = writeMeta(d, s, info, o)
 	}
-	for _, w := range cleanDevice(d, s, files, root) {
+	for _, w := range cleanDevice(dev, s, files, root) {
 		logf("Warning: cleaning up: %v", w)
 	}
 	switch {
@@ -120,7 +130,7 @@ func accessFor(d adb.Device, pkg string, info adb.PackageInfo) (appFiles, adb.Ro
 	if err != nil {
 		return nil, adb.Root{}, err
 	}
-	shellUID, err := adb.Run(d, "id", "-u")
+	shellUID, err := adb.UID(d)
 	if err != nil {
 		return nil, adb.Root{}, err
 	}
@@ -138,17 +148,21 @@ func accessFor(d adb.Device, pkg string, info adb.PackageInfo) (appFiles, adb.Ro
 	if kind == adb.RootNone {
 		return nil, root, &RootNeededError{Step: "reading and removing the traces in " + appDir(pkg)}
 	}
-	return rootFiles{root: root, uid: info.UID, shellUID: strings.TrimSpace(shellUID)}, root, nil
+	return rootFiles{root: root, uid: info.UID, shellUID: strconv.Itoa(shellUID)}, root, nil
 }
 
 // stopApp asks the app's processes to terminate (SIGTERM lets the shim
 // write its last events), waits a little, then force-stops the package.
-func stopApp(d adb.Device, pkg string, files appFiles) {
-	pids, _ := adb.Run(d, "pidof", pkg)
-	if pids = strings.TrimSpace(pids); pids != "" && files != nil {
-		if files.shell("kill -TERM "+pids) == nil {
+func stopApp(d adb.Device, pkg string, files appFiles, sdk int) {
+	pids, _ := adb.PIDs(d, pkg, sdk)
+	if len(pids) > 0 && files != nil {
+		list := make([]string, len(pids))
+		for i, p := range pids {
+			list[i] = strconv.Itoa(p)
+		}
+		if files.shell("kill -TERM "+strings.Join(list, " ")) == nil {
 			for i := 0; i < 30; i++ {
-				if r, err := d.ShellLine(adb.Join("pidof", pkg)); err != nil || strings.TrimSpace(r.Output) == "" {
+				if left, err := adb.PIDs(d, pkg, sdk); err != nil || len(left) == 0 {
 					break
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -189,7 +203,7 @@ func pullTraces(d adb.Device, s *Session, files appFiles, res *KillResult) error
 }
 
 func writeMeta(d adb.Device, s *Session, info adb.PackageInfo, o KillOptions) error {
-	kernel, _ := adb.Run(d, "uname", "-r")
+	kernel, _ := adb.KernelRelease(d)
 	return meta.Write(s.HostDir, meta.Info{
 		App: s.Package, Cmd: s.Package, OS: "android",
 		Kernel: strings.TrimSpace(kernel), Machine: s.ABI,

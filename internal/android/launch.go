@@ -1,6 +1,7 @@
 package android
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,8 +22,27 @@ type LaunchOptions struct {
 	NoUpload        bool   // -n, recorded for -k
 	Prompt          bool   // -p, recorded for -k
 	Options         runner.ShimOptions
-	AllowPermissive bool      // may switch SELinux to permissive if root alone cannot set wrap.<pkg>
-	Log             io.Writer // progress messages
+	AllowPermissive bool // may switch SELinux to permissive if root alone cannot set wrap.<pkg>
+	// RestartZygote: on Android 12/12L, the user agrees that tcpsnitch sets
+	// dalvik.vm.force-java-zygote-fork-loop and restarts zygote (which
+	// restarts the phone's whole UI) so that wrap.<pkg> is honoured.
+	RestartZygote bool
+	Log           io.Writer // progress messages
+}
+
+// CaptureError: -c asked for packet capture, which an app cannot do.
+var CaptureError = errors.New("-c (packet capture) cannot work inside an Android app: apps have no CAP_NET_RAW and SELinux forbids them packet sockets; drop -c (and capture in the config file) for -a")
+
+// ForkLoopError: Android 12 would start the app untraced.
+type ForkLoopError struct {
+	Package string
+	SDK     int
+}
+
+func (e *ForkLoopError) Error() string {
+	return fmt.Sprintf("Android 12 (API %d) starts apps from zygote's native fork loop, which ignores wrap.%s, so %s would run untraced; "+
+		"rerun with --restart-zygote to let tcpsnitch set dalvik.vm.force-java-zygote-fork-loop=true and restart zygote "+
+		"(the phone's UI restarts; a reboot undoes it)", e.SDK, e.Package, e.Package)
 }
 
 // RootNeededError: the step that needs root, and how to get it.
@@ -33,14 +53,19 @@ func (e *RootNeededError) Error() string {
 		"use a rooted phone (Magisk), or a userdebug/eng build or an emulator image without Play Store, where `adb root` works", e.Step)
 }
 
-// Launch prepares the device and starts the app under the shim. On
-// failure, what it changed on the device is undone.
-func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
+// Launch prepares the device and starts the app under the shim, then
+// checks that the app runs with the shim loaded. On failure, or when ctx
+// is cancelled (Ctrl-C), what it changed on the device is undone.
+func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, err error) {
 	logf := func(format string, a ...any) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, format+"\n", a...)
 		}
 	}
+	if o.Options.Capture {
+		return nil, CaptureError
+	}
+	d := adb.WithContext(ctx, dev) // cleanup uses dev: it must run after a cancel
 	pkg, err := adb.FindPackage(d, o.Query)
 	if err != nil {
 		return nil, err
@@ -55,12 +80,17 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	props, err := adb.GetProps(d, "ro.build.version.sdk", "ro.product.cpu.abilist", "ro.product.cpu.abi")
+	if err := checkDomain(d, info); err != nil {
+		return nil, err
+	}
+	props, err := adb.GetProps(d, "ro.build.version.sdk", "ro.product.cpu.abilist", "ro.product.cpu.abi",
+		"ro.product.cpu.abilist64", "ro.product.cpu.abilist32", "dalvik.vm.force-java-zygote-fork-loop")
 	if err != nil {
 		return nil, err
 	}
 	sdk, _ := strconv.Atoi(props["ro.build.version.sdk"])
-	abi, err := AppABI(info.PrimaryABI, adb.ABIList(props["ro.product.cpu.abilist"], props["ro.product.cpu.abi"]))
+	abi, err := AppABI(info.PrimaryABI, adb.ABIList(props["ro.product.cpu.abilist"], props["ro.product.cpu.abi"]),
+		adb.ABIList(props["ro.product.cpu.abilist64"], ""), adb.ABIList(props["ro.product.cpu.abilist32"], ""))
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +103,10 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
+	forkLoop := sdk >= 31 && sdk <= 32 && props["dalvik.vm.force-java-zygote-fork-loop"] != "true"
+	if forkLoop && !o.RestartZygote {
+		return nil, &ForkLoopError{Package: pkg, SDK: sdk}
+	}
 	traceProps := optionProps(o.Options, appTraceDir(pkg))
 
 	// Root is needed for wrap.<pkg> whatever else happens: find it before
@@ -84,7 +118,7 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 	if rootKind == adb.RootNone {
 		return nil, &RootNeededError{Step: "setting " + wrapProp + " (the property that makes Android start the app with the shim)"}
 	}
-	shellUID, err := adb.Run(d, "id", "-u")
+	shellUID, err := adb.UID(d)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +126,7 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 		return nil, &RootNeededError{Step: "setting " + wrapProp + " (" + err.Error() + ")"}
 	}
 	root := adb.Root{Kind: rootKind, Sh: d}
-	var files appFiles = rootFiles{root: root, uid: info.UID, shellUID: strings.TrimSpace(shellUID)}
+	var files appFiles = rootFiles{root: root, uid: info.UID, shellUID: strconv.Itoa(shellUID)}
 	if info.Debuggable {
 		files = runAsFiles{sh: d, pkg: pkg}
 	}
@@ -114,13 +148,22 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 		return nil, fmt.Errorf("stopping %s: %w", pkg, err)
 	}
 	// From here on the device is changed: record the session first, so that
-	// -k can always clean up, and undo everything if a step fails.
+	// -k can always clean up, and undo everything if a step fails or the
+	// user interrupts (with the uncancelled device: ctx may be done).
 	if err := saveSession(d, s); err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			cleanDevice(d, s, files, root)
+			restore := rootFiles{root: adb.Root{Kind: rootKind, Sh: dev}, uid: info.UID, shellUID: strconv.Itoa(shellUID)}
+			var rf appFiles = restore
+			if info.Debuggable {
+				rf = runAsFiles{sh: dev, pkg: pkg}
+			}
+			_, _ = adb.Run(dev, "am", "force-stop", pkg)
+			for _, w := range cleanDevice(dev, s, rf, restore.root) {
+				logf("Warning: restoring the device: %v", w)
+			}
 			logf("The device was restored as it was before.")
 		}
 	}()
@@ -144,12 +187,51 @@ func Launch(d adb.Device, o LaunchOptions) (_ *Session, err error) {
 	if err = saveSession(d, s); err != nil {
 		return nil, err
 	}
-	if err := startApp(d, pkg, sdk); err != nil {
-		logf("Warning: %v; start %s on the phone yourself, it will be traced.", err, pkg)
-	} else {
-		logf("Started %s.", pkg)
+	if forkLoop {
+		if err = restartZygote(ctx, d, root, logf); err != nil {
+			return nil, err
+		}
 	}
+	seen := seenLines(d, s.Lib)
+	// Anything may have started the app since the first force-stop (a push
+	// message, a job): it would run untraced and `am start` would only bring
+	// it to the front. Stop it again right before starting it.
+	if _, err = adb.Run(d, "am", "force-stop", pkg); err != nil {
+		return nil, fmt.Errorf("stopping %s: %w", pkg, err)
+	}
+	if serr := startApp(d, pkg, sdk); serr != nil {
+		logf("Warning: %v; start %s on the phone yourself, it will be traced.", serr, pkg)
+		return s, nil
+	}
+	logf("Started %s; checking that it runs with the shim…", pkg)
+	if err = confirmTraced(ctx, d, s, files, sdk, seen); err != nil {
+		return nil, err
+	}
+	logf("%s runs with the shim.", pkg)
 	return s, nil
+}
+
+// restartZygote sets dalvik.vm.force-java-zygote-fork-loop and restarts
+// zygote (`stop`, `start`), the workaround bionic's malloc_debug README
+// gives for Android 12's wrap.<APP> bug, then waits until the package
+// manager answers again.
+func restartZygote(ctx context.Context, d adb.Device, root adb.Root, logf func(string, ...any)) error {
+	logf("Restarting zygote with dalvik.vm.force-java-zygote-fork-loop=true (--restart-zygote): the phone's UI restarts.")
+	if err := root.SetProp("dalvik.vm.force-java-zygote-fork-loop", "true"); err != nil {
+		return err
+	}
+	if _, err := adb.RunLine(root, "stop && start"); err != nil {
+		return fmt.Errorf("restarting zygote: %w", err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		if out, err := adb.Run(d, "pm", "path", "android"); err == nil && strings.Contains(out, "package:") {
+			return nil
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("the framework did not come back within 2 minutes after restarting zygote")
 }
 
 // setWrap sets wrap.<pkg> as root. If SELinux still refuses and the user

@@ -9,16 +9,38 @@ import (
 
 // AppABI is the ABI the app's process runs with: primaryCpuAbi from
 // `dumpsys package`, or, for an app without native code (null), the
-// device's preferred ABI. A 32-bit app on a 64-bit phone has a 32-bit
-// primaryCpuAbi and runs under the 32-bit zygote.
-func AppABI(primary string, deviceABIs []string) (string, error) {
-	if primary != "" {
-		return primary, nil
-	}
+// device's preferred ABI; then the ABI of the zygote that serves it.
+// zygote64 serves every ABI of ro.product.cpu.abilist64 and zygote (32-bit)
+// those of abilist32 (ZygoteProcess picks the zygote whose ABI list holds
+// the app's ABI); each runs the device's own instruction set, the first ABI
+// of its list. So a 32-bit app on a 64-bit phone runs as a 32-bit process,
+// and an ARM app on an x86 device with a native bridge
+// (ro.dalvik.vm.native.bridge; abilist64 "x86_64,arm64-v8a") runs in an
+// x86_64 app_process64, its ARM code translated: the shim must be x86_64.
+func AppABI(primary string, deviceABIs, abis64, abis32 []string) (string, error) {
 	if len(deviceABIs) == 0 {
 		return "", fmt.Errorf("the device reports no ABI (ro.product.cpu.abilist is empty)")
 	}
-	return deviceABIs[0], nil
+	if primary == "" {
+		return deviceABIs[0], nil
+	}
+	for _, list := range [][]string{abis64, abis32} {
+		for _, a := range list {
+			if a == primary {
+				return list[0], nil
+			}
+		}
+	}
+	return primary, nil
+}
+
+// shimABI is the build of the shim an ABI takes: legacy armeabi processes
+// (ARMv5 code) run on ARMv7 CPUs, where the armeabi-v7a build loads.
+func shimABI(abi string) string {
+	if abi == "armeabi" {
+		return "armeabi-v7a"
+	}
+	return abi
 }
 
 // abiELF is the ELF machine and class of each Android ABI.
@@ -37,6 +59,7 @@ var abiELF = map[string]struct {
 // for that ABI: the loader would silently skip a library of the wrong kind
 // and the app would run untraced.
 func ShimFor(abi, libDir, userShim string) (string, error) {
+	abi = shimABI(abi)
 	want, known := abiELF[abi]
 	if !known {
 		return "", fmt.Errorf("the app runs with ABI %q, which tcpsnitch has no shim for (known: arm64-v8a, armeabi-v7a, x86, x86_64)", abi)

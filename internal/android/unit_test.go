@@ -1,6 +1,7 @@
 package android
 
 import (
+	"context"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -46,13 +47,20 @@ func TestWrapValueLimit(t *testing.T) {
 }
 
 func TestAppABI(t *testing.T) {
-	if abi, _ := AppABI("armeabi-v7a", []string{"arm64-v8a", "armeabi-v7a"}); abi != "armeabi-v7a" {
+	if abi, _ := AppABI("armeabi-v7a", []string{"arm64-v8a", "armeabi-v7a"}, []string{"arm64-v8a"}, []string{"armeabi-v7a"}); abi != "armeabi-v7a" {
 		t.Errorf("32-bit app on 64-bit phone: %s", abi)
 	}
-	if abi, _ := AppABI("", []string{"x86_64", "x86"}); abi != "x86_64" {
+	if abi, _ := AppABI("", []string{"x86_64", "x86"}, []string{"x86_64"}, []string{"x86"}); abi != "x86_64" {
 		t.Errorf("app without native code: %s", abi)
 	}
-	if _, err := AppABI("", nil); err == nil {
+	// Native bridge: the ARM ABIs follow the native ones in each list.
+	bridged := []string{"x86_64", "x86", "arm64-v8a", "armeabi-v7a", "armeabi"}
+	for primary, want := range map[string]string{"arm64-v8a": "x86_64", "armeabi-v7a": "x86", "armeabi": "x86", "x86": "x86"} {
+		if abi, _ := AppABI(primary, bridged, []string{"x86_64", "arm64-v8a"}, []string{"x86", "armeabi-v7a", "armeabi"}); abi != want {
+			t.Errorf("native bridge, %s app: process ABI %s, want %s", primary, abi, want)
+		}
+	}
+	if _, err := AppABI("", nil, nil, nil); err == nil {
 		t.Error("no ABI at all accepted")
 	}
 }
@@ -168,14 +176,14 @@ func TestChooseDevice(t *testing.T) {
 
 func TestTerminalPrompt(t *testing.T) {
 	var out strings.Builder
-	serial, err := TerminalPrompt(strings.NewReader("2\n"), &out)(devs("A=device", "B=device"))
+	serial, err := TerminalPrompt(context.Background(), strings.NewReader("2\n"), &out)(devs("A=device", "B=device"))
 	if err != nil || serial != "B" || !strings.Contains(out.String(), "2) B") {
 		t.Errorf("got %q, %v; prompt %q", serial, err, out.String())
 	}
-	if _, err := TerminalPrompt(strings.NewReader("7\n"), &out)(devs("A=device", "B=device")); err == nil {
+	if _, err := TerminalPrompt(context.Background(), strings.NewReader("7\n"), &out)(devs("A=device", "B=device")); err == nil {
 		t.Error("out of range answer accepted")
 	}
-	if _, err := TerminalPrompt(strings.NewReader(""), &out)(devs("A=device", "B=device")); err == nil {
+	if _, err := TerminalPrompt(context.Background(), strings.NewReader(""), &out)(devs("A=device", "B=device")); err == nil {
 		t.Error("EOF accepted")
 	}
 }

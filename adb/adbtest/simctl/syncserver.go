@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/tcpsnitch/tcpsnitch/adb/adbtest/internal/simproto"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,6 +118,18 @@ func list(w io.Writer, dir string) {
 		mode, size, mtime := lstat(filepath.Join(dir, name))
 		putMsg(w, "DENT", mode, size, mtime, uint32(len(name)))
 		io.WriteString(w, name)
+	}
+	// A hostile (or broken) device may report any name at all: the test
+	// knob Device.InjectListEntry adds such entries (regular files of one
+	// byte) to the listing of a directory.
+	if b, err := os.ReadFile(simproto.ListExtraFile); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			d, name, ok := strings.Cut(line, "\t")
+			if ok && filepath.Clean(d) == filepath.Clean(dir) {
+				putMsg(w, "DENT", 0o100644, 1, 0, uint32(len(name)))
+				io.WriteString(w, name)
+			}
+		}
 	}
 	putMsg(w, "DONE", 0, 0, 0, 0)
 }

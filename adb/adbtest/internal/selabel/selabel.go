@@ -52,10 +52,27 @@ func Default(p string) string {
 	return SystemFile
 }
 
-// MappableBy reports whether an app of package pkg may map a file with this
-// label executable (the rule that decides whether an LD_PRELOAD loads).
-func MappableBy(label, pkg string) bool {
-	return label == SystemFile || label == ApkData || label == AppData(pkg)
+// App domains (seapp_contexts): untrusted_app for ordinary apps, priv_app
+// for privileged ones, platform_app for platform-signed apps (seinfo
+// platform), system_app for apps running as the system uid.
+const (
+	UntrustedApp = "untrusted_app"
+	PrivApp      = "priv_app"
+	PlatformApp  = "platform_app"
+	SystemApp    = "system_app"
+)
+
+// MappableBy reports whether an app of package pkg running in domain may
+// map a file with this label executable (the rule that decides whether an
+// LD_PRELOAD loads). Its own data files are executable only for
+// untrusted_app (private/untrusted_app_all.te: `allow untrusted_app_all
+// app_data_file:file { r_file_perms execute }`) and priv_app (priv_app.te,
+// privapp_data_file); platform_app and system_app have no such rule.
+func MappableBy(label, pkg, domain string) bool {
+	if label == SystemFile || label == ApkData {
+		return true
+	}
+	return label == AppData(pkg) && (domain == UntrustedApp || domain == PrivApp || domain == "")
 }
 
 func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }

@@ -18,6 +18,10 @@ import (
 // does not hide them and long temporary paths do not matter).
 const SocketNameFile = "/dev/socket/simd"
 
+// ListExtraFile holds "<dir>\t<name>" lines: names the device's sync LIST
+// reports in dir although no such file exists (a hostile device, in tests).
+const ListExtraFile = "/dev/__sim__/list-extra"
+
 // Request runs one Android command on behalf of a process in the device.
 type Request struct {
 	Argv []string // Argv[0] is the command name (getprop, am, su, …)
