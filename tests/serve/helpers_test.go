@@ -49,7 +49,13 @@ func (l *lockedBuffer) String() string {
 // and stops it (SIGTERM, which must end it cleanly) when the test ends.
 func startServe(t *testing.T, args ...string) *serveProc {
 	t.Helper()
-	s := &serveProc{DataDir: t.TempDir(), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	return startServeIn(t, t.TempDir(), args...)
+}
+
+// startServeIn is startServe with a given data directory.
+func startServeIn(t *testing.T, dataDir string, args ...string) *serveProc {
+	t.Helper()
+	s := &serveProc{DataDir: dataDir, logs: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", s.DataDir}, args...)...)
 	s.cmd.Stderr = s.logs
 	out, err := s.cmd.StdoutPipe()
