@@ -29,8 +29,12 @@ bench-tracer:
 
 bench: bench-build bench-tracer
 	bench/run.sh
-	-@$(MAKE) --no-print-directory bench-serve
 
 bench-quick: bench-build bench-tracer
 	BENCH_QUICK=1 bench/run.sh
-	-@BENCH_QUICK=1 $(MAKE) --no-print-directory bench-serve
+
+# `tcpsnitch report` on a trace of a million events (bench/report.sh).
+.PHONY: bench-report
+bench-report: bench-build bench-tracer
+	bench/report.sh
+bench: bench-report

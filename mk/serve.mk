@@ -3,3 +3,4 @@
 .PHONY: bench-serve
 bench-serve:
 	bench/serve.sh
+bench: bench-serve

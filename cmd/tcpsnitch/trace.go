@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
+	"github.com/tcpsnitch/tcpsnitch/internal/report"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
 	"github.com/tcpsnitch/tcpsnitch/internal/upload"
 )
@@ -31,7 +32,7 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 	for _, line := range t.Outcome.Lines() {
 		say(line)
 	}
-	reportSaved(s.ErrOut, t.Dir, t.Procs)
+	reportSaved(s.ErrOut, t.Dir, t.Procs, t.Outcome.Files)
 
 	if t.Still != nil {
 		// Never upload while a traced process may still write.
@@ -54,8 +55,12 @@ func runTrace(ctx context.Context, opts *RootOptions) error {
 // reportSaved prints where the trace is; procs are this run's process
 // directories. Lines about the trace that belong right after this one go
 // here.
-func reportSaved(w io.Writer, traceDir string, procs []string) {
+func reportSaved(w io.Writer, traceDir string, procs []string, files runner.Summary) {
 	fmt.Fprintf(w, "Trace saved in %s.\n", traceDir)
+	known := report.Totals{Processes: files.Processes, Sockets: files.Sockets, Events: files.Recorded}
+	if line := report.RunLine(traceDir, procs, known); line != "" {
+		fmt.Fprintln(w, line)
+	}
 }
 
 // uploadTrace uploads this run's meta and process directories, unless -n
