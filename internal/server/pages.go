@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -112,7 +113,7 @@ type processView struct {
 	Process *store.Process `json:"process"`
 	Sockets []store.Socket `json:"sockets"`
 	Files   []store.File   `json:"files"`
-	Plot    *socketPlots   `json:"-"`
+	Report  template.HTML  `json:"-"` // the report's block: timeline, plots, event table
 }
 
 func (s *Server) process(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +137,7 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil && !wantsJSON(r) {
-		v.Plot, err = s.plots(r.Context(), store.EventFilter{TraceID: t.ID, ProcessID: p.ID}, v.Sockets)
+		v.Report = s.reportFragment(t, p.Name, -1)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -166,7 +167,7 @@ type socketView struct {
 	Pages   int            `json:"pages"`
 	Limit   int            `json:"limit"`
 	Events  []eventJSON    `json:"events"`
-	Plot    *socketPlots   `json:"-"`
+	Report  template.HTML  `json:"-"`
 	PrevURL string         `json:"-"`
 	NextURL string         `json:"-"`
 }
@@ -199,7 +200,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err == nil && !wantsJSON(r) {
-		v.Plot, err = s.plots(r.Context(), store.EventFilter{TraceID: t.ID, SocketID: k.ID}, []store.Socket{*k})
+		v.Report = s.reportFragment(t, p.Name, k.Index)
 		v.PrevURL, v.NextURL = pageLinks(r.URL, v.Page, v.Pages)
 	}
 	if err != nil {

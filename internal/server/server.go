@@ -29,6 +29,8 @@ type Server struct {
 	BaseURL    string // "" : from the request's Host
 	Log        *slog.Logger
 	Version    string
+
+	reports reportCache // built reports of recently viewed traces
 }
 
 // Handler routes every URL of the server.
@@ -39,6 +41,8 @@ func (s *Server) Handler() http.Handler {
 		http.Redirect(w, r, "/app_traces", http.StatusFound)
 	})
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFS())))
+	mux.HandleFunc("GET /static/report.css", reportCSS)
+	mux.HandleFunc("GET /static/report.js", reportJS)
 
 	mux.HandleFunc("POST /app_traces", s.upload)
 	mux.HandleFunc("POST /app_traces/{$}", s.upload) // the original's clients sometimes added the slash

@@ -71,8 +71,8 @@ func TestPagesInChromium(t *testing.T) {
 				}
 			}
 		}},
-		{"process", s.URL + "/app_traces/" + key + "/processes/" + sock.Process, "svg.plot.timeline", nil},
-		{"socket", socketURL, "svg.plot.bytes", func(t *testing.T, text string) {
+		{"process", s.URL + "/app_traces/" + key + "/processes/" + sock.Process, "canvas.timeline", nil},
+		{"socket", socketURL, "polyline.series", func(t *testing.T, text string) {
 			if !strings.Contains(text, "recv") && !strings.Contains(text, "read") {
 				t.Errorf("socket page's event table lacks the receive calls")
 			}
@@ -96,20 +96,27 @@ func TestPagesInChromium(t *testing.T) {
 			p.check(t, text)
 		}
 	}
-	// The socket page's plots hold data: points in the bytes and tcp_info
-	// plots, cells on the timeline, rows in the event table.
-	must(t, chromedp.Do(ctx, chromedp.Navigate(socketURL), chromedp.WaitVisible(chromedp.CSS("svg.plot.bytes"))))
-	points, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`({
-		timeline: +document.querySelector('svg.plot.timeline').dataset.points,
-		timelineCells: document.querySelectorAll('svg.plot.timeline rect.ev').length,
-		bytes: +document.querySelector('svg.plot.bytes').dataset.points,
-		bytesLines: document.querySelectorAll('svg.plot.bytes polyline').length,
-		tcpinfo: document.querySelector('svg.plot.tcpinfo') ? +document.querySelector('svg.plot.tcpinfo').dataset.points : 0,
-		rows: document.querySelectorAll('#events tr').length - 1,
-	})`))
+	// The socket page's plots (drawn by the report's script, as in
+	// tcpsnitch report --html) hold data: bars on the timeline, points in
+	// the bytes and tcp_info plots, rows in the report's event table and in
+	// the page's own paged table.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(socketURL), chromedp.WaitVisible(chromedp.CSS("polyline.series"))))
+	points, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`(function(){
+		var m = {bars: +document.querySelector('canvas.timeline').dataset.bars,
+			reportRows: document.querySelectorAll('.tsr table.events tbody tr').length,
+			rows: document.querySelectorAll('#events tr').length - 1};
+		document.querySelectorAll('polyline.series').forEach(function(p){
+			m[p.dataset.kind] = (m[p.dataset.kind] || 0) + p.points.numberOfItems; });
+		return m; })()`))
 	must(t, err)
-	if points["timeline"] != int(sock.Events) || points["timelineCells"] == 0 || points["bytes"] == 0 || points["bytesLines"] == 0 ||
-		points["tcpinfo"] == 0 || points["rows"] != int(min(sock.Events, 200)) {
+	tcpInfoPoints := 0
+	for k, v := range points {
+		if k != "bytes" && k != "bars" && k != "reportRows" && k != "rows" {
+			tcpInfoPoints += v
+		}
+	}
+	if points["bars"] == 0 || points["bytes"] == 0 || tcpInfoPoints == 0 || points["reportRows"] != int(sock.Events) ||
+		points["rows"] != int(min(sock.Events, 200)) {
 		t.Errorf("socket %s/%d (%d events): plots %v", sock.Process, sock.Index, sock.Events, points)
 	}
 	t.Logf("screenshots in %s; socket page plots %v", artifacts, points)
