@@ -122,21 +122,24 @@ func run(events, sockets int, db string) error {
 	srv := &server.Server{Store: st, Importer: im, ArchiveDir: dataDir, Limits: importer.DefaultLimits, Log: log}
 	h := srv.Handler()
 	for _, page := range []string{"/app_traces/" + tr.Key, "/app_traces/" + tr.Key + "/processes/bench_000/sockets/0"} {
-		best := time.Duration(1 << 62)
+		var times []time.Duration
 		for i := 0; i < 3; i++ {
 			rec := httptest.NewRecorder()
 			start := time.Now()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, page, nil))
-			best = min(best, time.Since(start))
+			times = append(times, time.Since(start))
 			if rec.Code != http.StatusOK {
 				return fmt.Errorf("%s: status %d", page, rec.Code)
 			}
 		}
-		what, target := "trace page", " (target < 1000 ms)"
 		if strings.Contains(page, "sockets") {
-			what, target = "socket page", ""
+			// The first view builds the trace's report from its archive; later views reuse it.
+			fmt.Printf("%-10s socket page of a %d-event trace: first %6.0f ms, then %6.0f ms\n", backend, n,
+				times[0].Seconds()*1000, min(times[1], times[2]).Seconds()*1000)
+		} else {
+			fmt.Printf("%-10s trace page  of a %d-event trace: %6.0f ms (target < 1000 ms)\n", backend, n,
+				min(times[0], times[1], times[2]).Seconds()*1000)
 		}
-		fmt.Printf("%-10s %-11s of a %d-event trace: %6.0f ms%s\n", backend, what, n, best.Seconds()*1000, target)
 	}
 	return nil
 }
