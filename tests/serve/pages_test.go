@@ -119,5 +119,22 @@ func TestPagesInChromium(t *testing.T) {
 		points["rows"] != int(min(sock.Events, 200)) {
 		t.Errorf("socket %s/%d (%d events): plots %v", sock.Process, sock.Index, sock.Events, points)
 	}
+	// The upload form: a browser's upload lands on the new trace's page.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/app_traces/new"), chromedp.WaitVisible(chromedp.CSS("#archive")),
+		chromedp.SetUploadFiles(chromedp.CSS("#archive"), []string{filepath.Join(dir, "archive.tar.gz")}),
+		chromedp.SetValue(chromedp.CSS("#workload"), "uploaded from the form"),
+		chromedp.SetValue(chromedp.CSS("#connectivity"), "lte")))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(artifacts, "new.png"), shot, 0o644))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#meta"))))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	formText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#meta")))
+	must(t, err)
+	if !strings.HasPrefix(loc, s.URL+"/app_traces/") || loc == s.URL+"/app_traces/"+key ||
+		!strings.Contains(formText, "uploaded from the form") || !strings.Contains(formText, "lte") {
+		t.Errorf("after the form's upload: at %s, page:\n%s", loc, formText)
+	}
 	t.Logf("screenshots in %s; socket page plots %v", artifacts, points)
 }
