@@ -43,6 +43,9 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One writer at a time anyway; a bound keeps 50 simultaneous uploads
+	// from opening 50 connections (each with its own page cache).
+	db.SetMaxOpenConns(8)
 	return finishOpen(ctx, db, sqliteDialect, path)
 }
 
