@@ -56,12 +56,14 @@ CREATE TABLE sockets (
 );
 CREATE INDEX sockets_trace ON sockets (trace_id);
 
--- One row per event, keyed by socket then position: a socket's events are one
--- range of the key, a trace's are the ranges of its sockets. Trace and
--- process come from the socket. The only other index is on failures (few):
--- an index per type cost a third of the import's time, and the counts by
--- type are kept in socket_types.
+-- One row per event. Rows are appended in rowid order (SQLite's cheapest
+-- insert) and found by (socket, position) through events_socket: a socket's
+-- events are one range of it, a trace's are the ranges of its sockets.
+-- Trace and process come from the socket. The only other index is on
+-- failures (few): an index per type cost a third of the import's time, and
+-- the counts by type are kept in socket_types.
 CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
     socket_id   INTEGER NOT NULL,
     seq         INTEGER NOT NULL,
     type        TEXT NOT NULL,
@@ -71,9 +73,9 @@ CREATE TABLE events (
     errno       TEXT NOT NULL,
     thread_id   INTEGER NOT NULL,
     fake_call   INTEGER NOT NULL,
-    details     TEXT NOT NULL,
-    PRIMARY KEY (socket_id, seq)
-) WITHOUT ROWID;
+    details     TEXT NOT NULL
+);
+CREATE UNIQUE INDEX events_socket ON events (socket_id, seq);
 CREATE INDEX events_failed ON events (socket_id) WHERE success = 0;
 
 CREATE TABLE files (
