@@ -14,8 +14,8 @@ import (
 )
 
 const (
-	eventBatch  = 200   // events per INSERT (SQLite)
-	handOff     = 2000  // events the reader hands to the writer at once
+	eventBatch  = 500   // events per INSERT (SQLite)
+	handOff     = 5000  // events the reader hands to the writer at once
 	commitEvery = 50000 // events per transaction: other writers (uploads) wait at most one chunk
 )
 
