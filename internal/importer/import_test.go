@@ -120,7 +120,7 @@ func TestImportStoresEveryEventAndSummary(t *testing.T) {
 func TestInterruptedImportResumesExactly(t *testing.T) {
 	backends(t, func(t *testing.T, st store.Store) {
 		dir := t.TempDir()
-		const events = 130000
+		const events = 200000
 		var b strings.Builder
 		b.WriteString(socketLine + "\n")
 		for i := 1; i < events; i++ {
@@ -133,7 +133,8 @@ func TestInterruptedImportResumesExactly(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
 			for {
-				if n, ok := im.Progress(tr.ID); ok && n >= 65536 { // past the first commit (50 000)
+				// Read past 120 000: the writer, at most 25 000 behind, has committed its first chunk (50 000).
+				if n, ok := im.Progress(tr.ID); ok && n >= 120000 {
 					cancel()
 					return
 				}

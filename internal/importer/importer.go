@@ -187,7 +187,7 @@ func (im *Importer) Import(ctx context.Context, id int64) (int64, error) {
 				}
 				ev.Seq++
 				events++
-				if events%65536 == 0 {
+				if events%16384 == 0 {
 					im.mu.Lock()
 					im.progress[id] = events
 					im.mu.Unlock()
