@@ -8,9 +8,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -49,8 +54,37 @@ func TestPagesInChromium(t *testing.T) {
 	defer cancel()
 	bctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
+	// What goes wrong on the pages: exceptions, console errors, browser log
+	// entries (a Content-Security-Policy refusal is one), requests to
+	// anything but this server.
+	var mu sync.Mutex
+	var problems []string
+	must(t, chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				problems = append(problems, "console "+string(e.Type))
+			}
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Level == cdplog.EntryLevelWarning {
+				problems = append(problems, "log: "+e.Entry.Text)
+			}
+		case *network.EventRequestWillBeSent:
+			if u := e.Request.URL; !strings.HasPrefix(u, s.URL+"/") && u != "about:blank" {
+				problems = append(problems, "request to "+u)
+			}
+		}
+	}))
 	// The first call starts the browser: no timeout on it (it would stop the browser).
 	must(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	_, err = chromedp.Run(bctx, chromedp.Action[cdp.Empty](func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
+		return cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{})
+	}))
+	must(t, err)
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
@@ -136,5 +170,10 @@ func TestPagesInChromium(t *testing.T) {
 		!strings.Contains(formText, "uploaded from the form") || !strings.Contains(formText, "lte") {
 		t.Errorf("after the form's upload: at %s, page:\n%s", loc, formText)
 	}
+	mu.Lock()
+	if len(problems) > 0 {
+		t.Errorf("problems on the pages: %v", problems)
+	}
+	mu.Unlock()
 	t.Logf("screenshots in %s; socket page plots %v", artifacts, points)
 }
