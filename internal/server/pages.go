@@ -71,15 +71,20 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 
 // traceView is a trace's page and GET /api/traces/{key}.
 type traceView struct {
-	Trace      *store.Trace    `json:"trace"`
-	URL        string          `json:"url"`
-	Progress   int64           `json:"import_progress,omitempty"` // events written so far, while importing
-	Processes  []store.Process `json:"processes"`
-	Sockets    []store.Socket  `json:"sockets"`
-	Files      []store.File    `json:"files"`
-	EventTypes []store.Count   `json:"event_types"`
-	MetaOrder  []string        `json:"-"`
+	Trace       *store.Trace    `json:"trace"`
+	URL         string          `json:"url"`
+	Progress    int64           `json:"import_progress,omitempty"` // events written so far, while importing
+	Processes   []store.Process `json:"processes"`
+	Sockets     []store.Socket  `json:"sockets"`
+	Files       []store.File    `json:"files"`
+	EventTypes  []store.Count   `json:"event_types"`
+	MetaOrder   []string        `json:"-"`
+	MoreSockets int             `json:"-"` // sockets left out of the page's table (all are in the JSON)
 }
+
+// socketsShown bounds the socket tables of the HTML pages: a trace of tens of
+// thousands of short connections would make a page nobody reads.
+const socketsShown = 1000
 
 func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.findTrace(w, r)
@@ -103,17 +108,22 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !wantsJSON(r) && len(v.Sockets) > socketsShown {
+		v.MoreSockets = len(v.Sockets) - socketsShown
+		v.Sockets = v.Sockets[:socketsShown]
+	}
 	s.respond(w, r, http.StatusOK, "trace", t.M("app")+" trace", v)
 }
 
 // processView is a process's page.
 type processView struct {
-	Trace   *store.Trace   `json:"-"`
-	TraceID string         `json:"trace"`
-	Process *store.Process `json:"process"`
-	Sockets []store.Socket `json:"sockets"`
-	Files   []store.File   `json:"files"`
-	Report  template.HTML  `json:"-"` // the report's block: timeline, plots, event table
+	Trace       *store.Trace   `json:"-"`
+	TraceID     string         `json:"trace"`
+	Process     *store.Process `json:"process"`
+	Sockets     []store.Socket `json:"sockets"`
+	Files       []store.File   `json:"files"`
+	Report      template.HTML  `json:"-"` // the report's block: timeline, plots, event table
+	MoreSockets int            `json:"-"`
 }
 
 func (s *Server) process(w http.ResponseWriter, r *http.Request) {
@@ -138,6 +148,10 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil && !wantsJSON(r) {
 		v.Report = s.reportFragment(t, p.Name, -1)
+		if len(v.Sockets) > socketsShown {
+			v.MoreSockets = len(v.Sockets) - socketsShown
+			v.Sockets = v.Sockets[:socketsShown]
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)
