@@ -36,6 +36,7 @@ func main() {
 	sockets := flag.Int("sockets", 200, "sockets they are spread over")
 	db := flag.String("db", "", "postgres:// URL, or \"pg\" to start a throwaway PostgreSQL (default: SQLite in a temporary directory)")
 	flag.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the import to `file`")
+	flag.StringVar(&pageProfile, "pageprofile", "", "write a CPU profile of the trace page's renders to `file`")
 	flag.Parse()
 	if *db == "pg" {
 		pg, err := pgtest.Start()
@@ -53,7 +54,7 @@ func main() {
 	}
 }
 
-var profile string
+var profile, pageProfile string
 
 func run(events, sockets int, db string) error {
 	ctx := context.Background()
@@ -123,6 +124,11 @@ func run(events, sockets int, db string) error {
 	h := srv.Handler()
 	for _, page := range []string{"/app_traces/" + tr.Key, "/app_traces/" + tr.Key + "/processes/bench_000/sockets/0"} {
 		var times []time.Duration
+		if pageProfile != "" && !strings.Contains(page, "sockets") {
+			if f, err := os.Create(pageProfile); err == nil {
+				pprof.StartCPUProfile(f)
+			}
+		}
 		for i := 0; i < 3; i++ {
 			rec := httptest.NewRecorder()
 			start := time.Now()
@@ -132,6 +138,7 @@ func run(events, sockets int, db string) error {
 				return fmt.Errorf("%s: status %d", page, rec.Code)
 			}
 		}
+		pprof.StopCPUProfile()
 		if strings.Contains(page, "sockets") {
 			// The first view builds the trace's report from its archive; later views reuse it.
 			fmt.Printf("%-10s socket page of a %d-event trace: first %6.0f ms, then %6.0f ms\n", backend, n,

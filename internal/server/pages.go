@@ -97,8 +97,12 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		v.Progress = n
 	}
 	var err error
+	limit := 0
+	if !wantsJSON(r) {
+		limit = socketsShown
+	}
 	if v.Processes, err = s.Store.Processes(ctx, t.ID); err == nil {
-		if v.Sockets, err = s.Store.Sockets(ctx, t.ID, 0); err == nil {
+		if v.Sockets, err = s.Store.Sockets(ctx, t.ID, 0, limit); err == nil {
 			if v.Files, err = s.Store.Files(ctx, t.ID); err == nil {
 				v.EventTypes, err = s.Store.EventTypes(ctx, t.ID)
 			}
@@ -108,9 +112,9 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !wantsJSON(r) && len(v.Sockets) > socketsShown {
-		v.MoreSockets = len(v.Sockets) - socketsShown
-		v.Sockets = v.Sockets[:socketsShown]
+	if !wantsJSON(r) && len(v.Sockets) == socketsShown {
+		n, _ := s.Store.CountSockets(ctx, t.ID, 0)
+		v.MoreSockets = int(n) - len(v.Sockets)
 	}
 	s.respond(w, r, http.StatusOK, "trace", t.M("app")+" trace", v)
 }
@@ -136,8 +140,12 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &processView{Trace: t, TraceID: t.Key, Process: p}
+	limit := 0
+	if !wantsJSON(r) {
+		limit = socketsShown
+	}
 	var err error
-	if v.Sockets, err = s.Store.Sockets(r.Context(), t.ID, p.ID); err == nil {
+	if v.Sockets, err = s.Store.Sockets(r.Context(), t.ID, p.ID, limit); err == nil {
 		var files []store.File
 		files, err = s.Store.Files(r.Context(), t.ID)
 		for _, f := range files {
@@ -148,10 +156,7 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil && !wantsJSON(r) {
 		v.Report = s.reportFragment(t, p.Name, -1)
-		if len(v.Sockets) > socketsShown {
-			v.MoreSockets = len(v.Sockets) - socketsShown
-			v.Sockets = v.Sockets[:socketsShown]
-		}
+		v.MoreSockets = int(p.Sockets) - len(v.Sockets)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -44,7 +44,7 @@ func (s *sqlStore) BeginImport(ctx context.Context, traceID int64) (ImportWriter
 	}
 	for _, del := range []string{
 		`DELETE FROM events WHERE socket_id IN (SELECT id FROM sockets WHERE trace_id = ?)`,
-		`DELETE FROM files WHERE trace_id = ?`, `DELETE FROM socket_types WHERE trace_id = ?`,
+		`DELETE FROM files WHERE trace_id = ?`, `DELETE FROM socket_types WHERE trace_id = ?`, `DELETE FROM trace_types WHERE trace_id = ?`,
 		`DELETE FROM sockets WHERE trace_id = ?`, `DELETE FROM processes WHERE trace_id = ?`,
 	} {
 		if _, err := conn.ExecContext(ctx, s.q(del), traceID); err != nil {
@@ -328,6 +328,10 @@ func (w *importWriter) Finish(processes, sockets, events int64) error {
 		if err := w.exec(`UPDATE sockets SET has_pcap = ? WHERE trace_id = ? AND EXISTS (SELECT 1 FROM files f, processes p
 			WHERE p.id = sockets.process_id AND f.trace_id = sockets.trace_id AND f.process = p.name
 			AND f.name = `+w.s.concatIdxPcap()+`)`, true, w.traceID); err != nil {
+			return err
+		}
+		if err := w.exec(`INSERT INTO trace_types (trace_id, type, calls, failures)
+			SELECT trace_id, type, sum(calls), sum(failures) FROM socket_types WHERE trace_id = ? GROUP BY trace_id, type`, w.traceID); err != nil {
 			return err
 		}
 		if err := w.exec(`UPDATE traces SET status = ?, status_error = '', imported_at = ?, process_count = ?, socket_count = ?,

@@ -232,11 +232,25 @@ func (s *sqlStore) processes(ctx context.Context, where string, args ...any) ([]
 	return out, rows.Err()
 }
 
-func (s *sqlStore) Sockets(ctx context.Context, traceID, processID int64) ([]Socket, error) {
-	if processID == 0 {
-		return s.sockets(ctx, `WHERE s.trace_id = ? ORDER BY p.app, p.seq, s.idx`, traceID)
+func (s *sqlStore) Sockets(ctx context.Context, traceID, processID int64, limit int) ([]Socket, error) {
+	where, args := `WHERE s.trace_id = ?`, []any{traceID}
+	if processID != 0 {
+		where += ` AND s.process_id = ?`
+		args = append(args, processID)
 	}
-	return s.sockets(ctx, `WHERE s.trace_id = ? AND s.process_id = ? ORDER BY s.idx`, traceID, processID)
+	where += ` ORDER BY s.trace_id, s.process_id, s.idx`
+	if limit > 0 {
+		where += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	return s.sockets(ctx, where, args...)
+}
+
+func (s *sqlStore) CountSockets(ctx context.Context, traceID, processID int64) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM sockets WHERE trace_id = ? AND (? = 0 OR process_id = ?)`),
+		traceID, processID, processID).Scan(&n)
+	return n, err
 }
 
 func (s *sqlStore) Socket(ctx context.Context, processID int64, index int) (*Socket, error) {
@@ -366,7 +380,7 @@ func (s *sqlStore) CountEvents(ctx context.Context, f EventFilter) (int64, error
 }
 
 func (s *sqlStore) EventTypes(ctx context.Context, traceID int64) ([]Count, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, sum(calls) FROM socket_types WHERE trace_id = ? GROUP BY type ORDER BY 2 DESC, 1`), traceID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, calls FROM trace_types WHERE trace_id = ? ORDER BY 2 DESC, 1`), traceID)
 	if err != nil {
 		return nil, err
 	}

@@ -169,7 +169,10 @@ type Store interface {
 
 	Processes(ctx context.Context, traceID int64) ([]Process, error)
 	Process(ctx context.Context, traceID int64, name string) (*Process, error)
-	Sockets(ctx context.Context, traceID, processID int64) ([]Socket, error)
+	// Sockets lists a trace's (or one process's) sockets in process then
+	// index order; limit 0: all of them.
+	Sockets(ctx context.Context, traceID, processID int64, limit int) ([]Socket, error)
+	CountSockets(ctx context.Context, traceID, processID int64) (int64, error)
 	Socket(ctx context.Context, processID int64, index int) (*Socket, error)
 	Files(ctx context.Context, traceID int64) ([]File, error)
 

@@ -54,7 +54,8 @@ CREATE TABLE sockets (
     last_usec   BIGINT NOT NULL DEFAULT 0,
     UNIQUE (process_id, idx)
 );
-CREATE INDEX sockets_trace ON sockets (trace_id);
+-- A trace's sockets in (process, index) order, read a page at a time.
+CREATE INDEX sockets_trace ON sockets (trace_id, process_id, idx);
 
 -- One row per event, keyed by socket then position: a socket's events are one
 -- range of the key, a trace's are the ranges of its sockets. Trace and
@@ -96,3 +97,12 @@ CREATE TABLE socket_types (
     PRIMARY KEY (socket_id, type)
 );
 CREATE INDEX socket_types_trace ON socket_types (trace_id);
+
+-- The same summed per trace when its import ends: the trace page's table.
+CREATE TABLE trace_types (
+    trace_id  BIGINT NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    type      TEXT NOT NULL,
+    calls     BIGINT NOT NULL,
+    failures  BIGINT NOT NULL,
+    PRIMARY KEY (trace_id, type)
+);

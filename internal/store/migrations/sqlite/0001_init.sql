@@ -54,7 +54,8 @@ CREATE TABLE sockets (
     last_usec   INTEGER NOT NULL DEFAULT 0,
     UNIQUE (process_id, idx)
 );
-CREATE INDEX sockets_trace ON sockets (trace_id);
+-- A trace's sockets in (process, index) order, read a page at a time.
+CREATE INDEX sockets_trace ON sockets (trace_id, process_id, idx);
 
 -- One row per event. Rows are appended in rowid order (SQLite's cheapest
 -- insert) and found by (socket, position) through events_socket: a socket's
@@ -98,3 +99,12 @@ CREATE TABLE socket_types (
     PRIMARY KEY (socket_id, type)
 );
 CREATE INDEX socket_types_trace ON socket_types (trace_id);
+
+-- The same summed per trace when its import ends: the trace page's table.
+CREATE TABLE trace_types (
+    trace_id  INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    type      TEXT NOT NULL,
+    calls     INTEGER NOT NULL,
+    failures  INTEGER NOT NULL,
+    PRIMARY KEY (trace_id, type)
+);
