@@ -93,12 +93,40 @@ type importWriter struct {
 	spare   sync.Pool     // []pendingEvent buffers handed back by the writer
 
 	// Owned by the writer goroutine.
-	inTx    bool
-	sinceTx int
-	err     error
-	insert  driver.Stmt // eventBatch rows (SQLite), prepared on the driver's connection
-	args    []driver.NamedValue
-	closed  bool
+	inTx      bool
+	sinceTx   int
+	err       error
+	insert    driver.Stmt // eventBatch rows (SQLite), prepared on the driver's connection
+	insertOne driver.Stmt // one row
+	args      []driver.NamedValue
+	closed    bool
+	stmts     map[string]*sql.Stmt // per-socket statements, prepared once (a trace may have tens of thousands of sockets)
+}
+
+// stmt prepares q on the import's connection the first time it is used
+// (writer goroutine).
+func (w *importWriter) stmt(q string) (*sql.Stmt, error) {
+	if st := w.stmts[q]; st != nil {
+		return st, nil
+	}
+	st, err := w.conn.PrepareContext(w.ctx, w.s.q(q))
+	if err != nil {
+		return nil, err
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *importWriter) execPrepared(q string, args ...any) error {
+	st, err := w.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(w.ctx, args...)
+	return err
 }
 
 func (w *importWriter) loop() {
@@ -187,20 +215,23 @@ func (w *importWriter) FinishProcess(p *Process) error {
 func (w *importWriter) AddSocket(k *Socket) error {
 	k.TraceID = w.traceID
 	return w.do(func() error {
-		return w.conn.QueryRowContext(w.ctx, w.s.q(`INSERT INTO sockets (trace_id, process_id, idx) VALUES (?, ?, ?) RETURNING id`),
-			w.traceID, k.ProcessID, k.Index).Scan(&k.ID)
+		st, err := w.stmt(`INSERT INTO sockets (trace_id, process_id, idx) VALUES (?, ?, ?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		return st.QueryRowContext(w.ctx, w.traceID, k.ProcessID, k.Index).Scan(&k.ID)
 	})
 }
 
 func (w *importWriter) FinishSocket(k *Socket) error {
 	return w.do(func() error {
 		for typ, c := range k.Types {
-			if err := w.exec(`INSERT INTO socket_types (trace_id, socket_id, type, calls, failures) VALUES (?, ?, ?, ?, ?)`,
+			if err := w.execPrepared(`INSERT INTO socket_types (trace_id, socket_id, type, calls, failures) VALUES (?, ?, ?, ?, ?)`,
 				w.traceID, k.ID, typ, c.Calls, c.Failures); err != nil {
 				return err
 			}
 		}
-		return w.exec(`UPDATE sockets SET domain = ?, type = ?, protocol = ?, remote = ?, peer = ?, event_count = ?,
+		return w.execPrepared(`UPDATE sockets SET domain = ?, type = ?, protocol = ?, remote = ?, peer = ?, event_count = ?,
 			bytes_sent = ?, bytes_recv = ?, first_usec = ?, last_usec = ? WHERE id = ?`,
 			k.Domain, k.Type, k.Protocol, k.Remote, k.Peer, k.Events, k.BytesSent, k.BytesRecv, k.FirstUsec, k.LastUsec, k.ID)
 	})
@@ -208,7 +239,7 @@ func (w *importWriter) FinishSocket(k *Socket) error {
 
 func (w *importWriter) AddFile(traceID int64, f File) error {
 	return w.do(func() error {
-		return w.exec(`INSERT INTO files (trace_id, process, name, member, size) VALUES (?, ?, ?, ?, ?)`,
+		return w.execPrepared(`INSERT INTO files (trace_id, process, name, member, size) VALUES (?, ?, ?, ?, ?)`,
 			w.traceID, f.Process, f.Name, f.Member, f.Size)
 	})
 }
@@ -285,6 +316,25 @@ func (w *importWriter) insertSQLite(evs []pendingEvent) error {
 			evs = evs[eventBatch:]
 		}
 		if len(evs) == 0 {
+			return nil
+		}
+		if len(evs) < 50 {
+			// A socket's last few events (most sockets have few): one
+			// prepared single-row insert rather than a statement prepared
+			// for this count.
+			if w.insertOne == nil {
+				stmt, err := dc.(driver.ConnPrepareContext).PrepareContext(w.ctx, insertEvents+"(?,?,?,?,?,?,?,?,?,?)")
+				if err != nil {
+					return err
+				}
+				w.insertOne = stmt
+			}
+			for i := range evs {
+				setArgs(w.args[:eventCols], &evs[i])
+				if _, err := w.insertOne.(driver.StmtExecContext).ExecContext(w.ctx, w.args[:eventCols]); err != nil {
+					return err
+				}
+			}
 			return nil
 		}
 		stmt, err := dc.(driver.ConnPrepareContext).PrepareContext(w.ctx, insertEvents+strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", len(evs)), ","))
@@ -370,8 +420,16 @@ func (w *importWriter) close() {
 	if w.inTx {
 		w.conn.ExecContext(context.WithoutCancel(w.ctx), "ROLLBACK")
 	}
-	if w.insert != nil {
-		w.conn.Raw(func(any) error { return w.insert.Close() })
+	w.conn.Raw(func(any) error {
+		for _, st := range []driver.Stmt{w.insert, w.insertOne} {
+			if st != nil {
+				st.Close()
+			}
+		}
+		return nil
+	})
+	for _, st := range w.stmts {
+		st.Close()
 	}
 	w.conn.Close()
 }
