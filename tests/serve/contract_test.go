@@ -214,6 +214,15 @@ func TestTokenAndPublic(t *testing.T) {
 		t.Errorf("list with the token: %s, %d traces", resp.Status, list.Total)
 	}
 
+	// The browser form sends the token as a field; a wrong one is refused.
+	archive := synthArchive(t, "formapp", "Linux", 1)
+	if resp, body := multipartUpload(t, s.URL, map[string]string{"token": "s3cret"}, "a.tar.gz", archive, nil); resp.StatusCode != 201 {
+		t.Errorf("upload with the token field: %s %s", resp.Status, body)
+	}
+	if resp, body := multipartUpload(t, s.URL, map[string]string{"token": "wrong"}, "a.tar.gz", archive, nil); resp.StatusCode != 401 {
+		t.Errorf("upload with a wrong token field: %s %s", resp.Status, body)
+	}
+
 	p := startServe(t, "--token", "s3cret", "--public")
 	getJSON(t, p.URL+"/api/traces", &list)
 }
