@@ -67,7 +67,8 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 func finishOpen(ctx context.Context, db *sql.DB, d dialect, where string) (Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening the database %s: %w", where, err)
+		// pgx lists each address it tried on its own line: one line here.
+		return nil, fmt.Errorf("cannot open the database %s: %s (check --db)", where, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if err := migrate(ctx, db, d); err != nil {
 		db.Close()
