@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ownfd.h"
 #include "real.h"
 #include "writer.h"
 
@@ -42,7 +43,7 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 		}
 		char path[800];
 		snprintf(path, sizeof path, "%s/" SPOOL_NAME, dir);
-		sp->fd = REAL(open)(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		sp->fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (sp->fd < 0) slog(LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
 	}
 	/* One write of whole records (O_APPEND): a kill can only cut the
@@ -53,6 +54,6 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 }
 
 void spool_pass_end(struct spool_pass *sp) {
-	if (sp->fd >= 0) REAL(close)(sp->fd);
+	if (sp->fd >= 0) ownfd_close(sp->fd);
 	sp->fd = -1;
 }
