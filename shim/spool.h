@@ -19,9 +19,8 @@
 #define SPOOL_NAME "events.spool"
 #define SPOOL_HDR 23
 
-/* One writer pass: the spool is opened on the first append and closed at
- * the pass's end, so no fd of ours stays open for the program to close or
- * dup2 over between passes. */
+/* One writer pass: the spool is opened (ownfd_open: kept out of the
+ * program's way) on the first append and closed at the pass's end. */
 struct spool_pass {
 	int fd;        /* -1 until opened */
 	size_t rec;    /* offset in the buffer of the open record's header */
