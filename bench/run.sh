@@ -135,8 +135,15 @@ run_once() {
 	strace) prefix+=(strace -f -e trace=network -o /dev/null) ;;
 	esac
 	local start=$EPOCHREALTIME status=0
-	"${prefix[@]}" "$BIN/rsswrap" "$WORK/rss" "$BIN/$w" "$size" >"$WORK/log" 2>&1 || status=$?
+	rm -f "$WORK/saved"
+	# The clock stops when the CLI prints "Trace saved" (its summary of the
+	# trace comes after it); for the other modes, at the command's end.
+	"${prefix[@]}" "$BIN/rsswrap" "$WORK/rss" "$BIN/$w" "$size" 2>&1 |
+		awk -v f="$WORK/saved" '/^Trace saved in / && !seen {"date +%s.%N" | getline t; print t > f; close(f); seen = 1} {print}' \
+			>"$WORK/log" || true
+	status=${PIPESTATUS[0]}
 	local end=$EPOCHREALTIME
+	[ -s "$WORK/saved" ] && end=$(cat "$WORK/saved")
 	if [ $status -ne 0 ] || ! grep -q '^bench: calls=' "$WORK/log"; then
 		echo "bench: $w ($mode, $pin) failed with status $status:" >&2
 		tail -5 "$WORK/log" >&2
