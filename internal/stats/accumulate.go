@@ -18,6 +18,45 @@ type Accumulator struct {
 	procs   map[string]*Agg
 	sockets map[SocketKey]*SocketStats
 	cur     *sockAcc
+	// firstApp names the app after its first process when the trace
+	// has no meta/app.
+	firstApp string
+}
+
+// SetInfo sets the trace's facts once they are known (a streaming reader
+// may meet meta/ after the sockets): footprints move to the app's name.
+func (a *Accumulator) SetInfo(info TraceInfo) {
+	a.Info = info
+	a.trace.Info = info
+	a.rekey()
+}
+
+func (a *Accumulator) rekey() {
+	app := a.Info.App
+	if app == "" {
+		app = a.firstApp
+	}
+	if app == "" {
+		return
+	}
+	a.Info.App, a.trace.Info.App = app, app
+	move := func(g *Agg) {
+		if f, ok := g.Apps[""]; ok {
+			delete(g.Apps, "")
+			tmp := &Agg{Apps: map[string]*Footprint{app: f}}
+			tmp.init()
+			g.Add(tmp)
+		}
+	}
+	for _, g := range a.trace.Classes {
+		move(g)
+	}
+	for _, g := range a.procs {
+		move(g)
+	}
+	for _, s := range a.sockets {
+		move(s.Agg)
+	}
 }
 
 // SocketKey names a socket in a trace.
@@ -71,15 +110,16 @@ func (a *Accumulator) Event(process string, index int, e Event) {
 	k := SocketKey{process, index}
 	if a.cur == nil || a.cur.key != k {
 		a.flushSocket()
-		app := a.Info.App
-		if app == "" {
+		if a.firstApp == "" {
 			if m := processDirRe.FindStringSubmatch(process); m != nil {
-				app = m[1]
+				a.firstApp = m[1]
 			} else {
-				app = process
+				a.firstApp = process
 			}
 		}
-		a.cur = &sockAcc{key: k, app: app, agg: NewAgg(), tidKeys: map[string]bool{}, first: e.TimestampUsec}
+		// Footprints are the trace's app's: its children (sh, …) are
+		// part of it. Until meta/app is known (SetInfo) the key is "".
+		a.cur = &sockAcc{key: k, app: a.Info.App, agg: NewAgg(), tidKeys: map[string]bool{}, first: e.TimestampUsec}
 	}
 	a.cur.event(e)
 }
@@ -92,7 +132,10 @@ func (a *Accumulator) Host(name string) {
 }
 
 // Flush ends the socket being fed; call it after the last event.
-func (a *Accumulator) Flush() { a.flushSocket() }
+func (a *Accumulator) Flush() {
+	a.flushSocket()
+	a.rekey()
+}
 
 func (a *Accumulator) flushSocket() {
 	s := a.cur
