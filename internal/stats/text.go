@@ -16,7 +16,7 @@ func WriteText(w io.Writer, results []Result) error {
 		if i > 0 {
 			ew.printf("\n")
 		}
-		ew.printf("══ %s %s ══\n", r.Scope, r.Name)
+		ew.printf("══ %s %s ══\n\n", r.Scope, r.Name)
 		var empty []string
 		for _, s := range r.Stats {
 			if len(s.Rows) == 0 {
@@ -38,7 +38,7 @@ func writeStat(ew *errWriter, s Stat) {
 		unit = ", " + s.Unit
 	}
 	if s.Kind == KindCount {
-		ew.printf("\n%s: %s\n", s.Title, fmtNum(s.Total))
+		ew.printf("%s: %s\n", s.Title, fmtNum(s.Total))
 		return
 	}
 	ew.printf("\n%s  [%s%s]\n", s.Title, s.Kind, unit)
