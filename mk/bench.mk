@@ -32,3 +32,9 @@ bench: bench-build bench-tracer
 
 bench-quick: bench-build bench-tracer
 	BENCH_QUICK=1 bench/run.sh
+
+# `tcpsnitch report` on a trace of a million events (bench/report.sh).
+.PHONY: bench-report
+bench-report: bench-build bench-tracer
+	bench/report.sh
+bench: bench-report

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trace curl against a local HTTP server and show where the trace is and a
-# few of its lines. Used by `make demo`. Needs curl and python3.
+# Trace curl against a local HTTP server, then show the trace's report.
+# Used by `make demo`. Needs curl and python3.
 # TCPSNITCH overrides the binary (default: bin/tcpsnitch of this tree).
 set -euo pipefail
 
@@ -31,11 +31,7 @@ echo "\$ $tcpsnitch -n -d $trace curl http://127.0.0.1:$port/"
 "$tcpsnitch" -n -d "$trace" curl "http://127.0.0.1:$port/"
 
 echo
-echo "The trace is in $trace:"
-(cd "$trace" && find . -type f | sort | sed 's/^\.\//  /')
-json=$(find "$trace" -name '*.json' | sort | head -n 1)
-if [ -n "$json" ]; then
-	echo
-	echo "First events of ${json#"$trace"/} (one JSON object per line):"
-	head -n 4 "$json" | cut -c 1-200
-fi
+echo "\$ $tcpsnitch report $trace"
+"$tcpsnitch" report "$trace"
+echo
+echo "More: $tcpsnitch report --html report.html $trace (a page), --json (for scripts), --perfetto FILE (ui.perfetto.dev)."

@@ -10,6 +10,7 @@
 #include "android_optional.h"
 #include "lifecycle.h"
 #include "real.h"
+#include "runlog.h"
 
 extern char **environ;
 
@@ -20,7 +21,9 @@ EXPORT pid_t fork(void) { return REAL(fork)(); }
 EXPORT pid_t vfork(void) { return REAL(fork)(); }
 
 static void before_exec(void) {
-	if (shim_ready()) shim_flush_before_leaving();
+	if (!shim_ready()) return;
+	shim_flush_before_leaving();
+	runlog_exec();
 }
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {

@@ -60,7 +60,7 @@ static void init(void) {
 	pthread_atfork(NULL, NULL, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);
-	slog(LOG_DEBUG, "tcpsnitch %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());
+	slog(LOG_DEBUG, "shim %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());
 	errno = saved;
 }
 

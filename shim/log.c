@@ -13,6 +13,7 @@
 
 #include "options.h"
 #include "real.h"
+#include "runlog.h"
 #include "tstate.h"
 
 #ifdef __ANDROID__
@@ -61,7 +62,8 @@ void slog(int level, const char *fmt, ...) {
 #if defined(__ANDROID__) || defined(TCPSNITCH_ANDROID_SIM)
 	to_cat = level <= LOG_INFO;
 #endif
-	if (!to_file && !to_err && !to_cat) return;
+	bool to_run = level <= LOG_WARN && runlog_enabled(); /* the CLI reports these */
+	if (!to_file && !to_err && !to_cat && !to_run) return;
 	int saved = errno;
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim;
@@ -82,11 +84,14 @@ void slog(int level, const char *fmt, ...) {
 
 	if (to_err) {
 		char e[1200];
-		int m = snprintf(e, sizeof e, "tcpsnitch: %s\n", msg);
+		/* The exit summary names itself already: no "tcpsnitch: tcpsnitch:". */
+		bool named = !strncmp(msg, "tcpsnitch: ", 11);
+		int m = snprintf(e, sizeof e, "%s%s\n", named ? "" : "tcpsnitch: ", msg);
 		if (m > (int)sizeof e - 1) m = sizeof e - 1;
 		(void)!REAL(write)(2, e, (size_t)m);
 	}
 	if (to_cat) to_logcat(level, msg);
+	if (to_run) runlog_line(level, msg);
 	if (to_file) {
 		pthread_mutex_lock(&lock);
 		if (logpath[0]) {

@@ -14,12 +14,21 @@ struct options {
 	int stderr_level;       /* -l */
 	uint64_t flush_ms;      /* -t */
 	bool verbose;           /* -v */
+	int verbose_time;       /* -v timestamps: 0 none, 1 wall clock, 2 relative */
+	long verbose_utc_offset; /* local time - UTC in seconds, read once at start */
+	char verbose_file[1024]; /* -o: file the -v lines go to; empty = stderr */
+	char run_log[1024];     /* the CLI's run log (runlog.h); empty = none */
 };
 
 extern struct options opt;
 void options_load(void);
 
-/* Reads one raw option value ("b", "d", ...) into buf; false if unset. */
+/* Reads one raw option value ("b", "d", "verbose_file", ...) into buf;
+ * false if unset. On Linux the variable is TCPSNITCH_OPT_<NAME IN CAPITALS>,
+ * on Android the property debug.tcpsnitch.<name>. A value longer than buf
+ * counts as unset and sets *too_long (when given): a truncated path would
+ * send the trace somewhere else. */
 bool option_raw(const char *name, char *buf, size_t len);
+bool option_path(const char *name, char *buf, size_t len, bool *too_long);
 
 #endif

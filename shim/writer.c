@@ -17,6 +17,7 @@
 #include "options.h"
 #include "real.h"
 #include "record.h"
+#include "runlog.h"
 #include "sock.h"
 #include "tstate.h"
 
@@ -302,6 +303,7 @@ void writer_count_dropped(long n) { __atomic_add_fetch(&events_dropped, n, __ATO
 void writer_summary(void) {
 	long w = __atomic_load_n(&events_written, __ATOMIC_RELAXED);
 	long d = __atomic_load_n(&events_dropped, __ATOMIC_RELAXED);
+	runlog_summary(w, d, socks_count()); /* every process, sockets or not */
 	if (!w && !d) return;
 	if (!procdir_get()) return;
 	/* Always in logs.txt, whatever -f says: the CLI reads it. */

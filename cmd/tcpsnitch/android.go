@@ -9,6 +9,7 @@ import (
 	"github.com/tcpsnitch/tcpsnitch/adb"
 	"github.com/tcpsnitch/tcpsnitch/internal/android"
 	"github.com/tcpsnitch/tcpsnitch/internal/cliio"
+	"github.com/tcpsnitch/tcpsnitch/internal/report"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
 	"github.com/tcpsnitch/tcpsnitch/internal/upload"
 )
@@ -64,6 +65,10 @@ func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Strea
 		return err
 	}
 	fmt.Fprintf(streams.ErrOut, "Trace saved in %s.\n", res.HostDir)
+	sum := runner.Summarize(res.HostDir)
+	if line := report.RunLine(res.HostDir, nil, report.Totals{Processes: sum.Processes, Sockets: sum.Sockets, Events: sum.Recorded}); line != "" {
+		fmt.Fprintln(streams.ErrOut, line)
+	}
 	err = upload.Run(ctx, upload.Options{
 		TraceDir: res.HostDir, Server: opts.Server, Timeout: opts.UploadTimeout,
 		NoUpload: opts.NoUpload || res.Session.NoUpload,

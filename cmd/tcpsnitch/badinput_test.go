@@ -83,7 +83,7 @@ func TestBrokenConfigFileIsReported(t *testing.T) {
 	os.MkdirAll(filepath.Dir(path), 0o755)
 	for body, want := range map[string]string{
 		"defaults:\n  file-log-level: 9\n": "defaults: file-log-level must be a whole number from 0 to 5",
-		"servr: http://x\n":                "field servr not found",
+		"servr: http://x\n":                `unknown key "servr" in ` + path + `:1 (did you mean "server"?)`,
 	} {
 		os.WriteFile(path, []byte(body), 0o644)
 		r := runCLI(t, "", "-n", "true")

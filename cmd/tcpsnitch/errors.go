@@ -24,6 +24,18 @@ type ProgramExit struct{ Code int }
 
 func (e *ProgramExit) Error() string { return fmt.Sprintf("program exited with status %d", e.Code) }
 
+// InterruptedError: Ctrl-C or SIGTERM stopped a wait of tcpsnitch (an
+// upload, a -p prompt, the wait for the program's descendants). The trace
+// stays on disk.
+type InterruptedError struct {
+	What     string // "upload", "waiting for 2 processes: …"
+	TraceDir string
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("%s interrupted (the trace is kept in %s)", e.What, e.TraceDir)
+}
+
 // Exit codes of tcpsnitch's own failures.
 const (
 	exitFailure       = 1   // anything else (upload failed, I/O error, …)
@@ -45,11 +57,14 @@ func exitCode(err error, s *cliio.Streams) int {
 	}
 	fmt.Fprintf(s.ErrOut, "tcpsnitch: %v\n", err)
 	var ue *UsageError
+	var ie *InterruptedError
 	var nf *runner.NotFoundError
 	var ne *runner.NotExecutableError
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &ie):
+		return exitInterrupted
 	case errors.As(err, &nf):
 		return exitNotFound
 	case errors.As(err, &ne):

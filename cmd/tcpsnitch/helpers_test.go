@@ -48,8 +48,14 @@ func fakeLibDir(t *testing.T) string {
 }
 
 // fakeShimOutput is a shell snippet that writes what the shim would: one
-// process dir with one socket file and the summary line, so the CLI's
-// reporting and upload can be tested without the real shim.
+// process dir with one socket file and the summary line, and the process's
+// summary in the run log, so the CLI's reporting and upload can be tested
+// without the real shim.
 const fakeShimOutput = `mkdir -p "$TCPSNITCH_OPT_D/fake_000" && ` +
 	`echo '{"type": "socket"}' > "$TCPSNITCH_OPT_D/fake_000/0.json" && ` +
-	`echo "tcpsnitch: 10 events recorded, $DROPPED dropped" > "$TCPSNITCH_OPT_D/fake_000/logs.txt"`
+	`echo "tcpsnitch: 10 events recorded, $DROPPED dropped" > "$TCPSNITCH_OPT_D/fake_000/logs.txt" && ` +
+	`echo "$$ SUMMARY 10 ${DROPPED:-0} 1" >> "$TCPSNITCH_OPT_RUN_LOG"`
+
+// fakeShimNoSocket is what the shim writes for a process that used no
+// internet socket: only its summary in the run log.
+const fakeShimNoSocket = `echo "$$ SUMMARY 0 0 0" >> "$TCPSNITCH_OPT_RUN_LOG"`

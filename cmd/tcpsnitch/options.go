@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -23,6 +25,8 @@ type RootOptions struct {
 	Shim runner.ShimOptions
 
 	Dir           string        // -d: trace directory ("" = new temp dir)
+	Force         bool          // --force: write into a -d that is not a trace
+	VerboseTime   string        // --verbose-time: none, wall, relative
 	NoUpload      bool          // -n
 	Prompt        bool          // -p
 	Server        string        // --server, else $TCPSNITCH_SERVER, else config
@@ -62,7 +66,7 @@ type boolOption struct {
 var intOptions = []intOption{
 	{"tcp-info-bytes", "b", "bytes", "sample TCP_INFO every N bytes sent+received (0 = never)", 0, 0, -1,
 		func(s *runner.ShimOptions) *int { return &s.TCPInfoBytes }, func(d *config.Defaults) *int { return d.TCPInfoBytes }},
-	{"tcp-info-usec", "u", "usec", "sample TCP_INFO every N microseconds (0 = never)", 0, 0, -1,
+	{"tcp-info-usec", "u", "usec", "sample TCP_INFO at a socket's first call after N microseconds since its last sample (0 = never)", 0, 0, -1,
 		func(s *runner.ShimOptions) *int { return &s.TCPInfoUsec }, func(d *config.Defaults) *int { return d.TCPInfoUsec }},
 	{"file-log-level", "f", "level", "log level of logs.txt: 0 none, 1 error, 2 warning, 3 info, 4 debug, 5 all", 2, 0, 5,
 		func(s *runner.ShimOptions) *int { return &s.FileLogLevel }, func(d *config.Defaults) *int { return d.FileLogLevel }},
@@ -75,7 +79,7 @@ var intOptions = []intOption{
 var boolOptions = []boolOption{
 	{"capture", "c", "capture a pcap file per socket",
 		func(o *RootOptions) *bool { return &o.Shim.Capture }, func(d *config.Defaults) *bool { return d.Capture }},
-	{"verbose", "v", "print one strace-like line per event on stderr",
+	{"verbose", "v", "print one strace-like line per socket call on stderr (or into -o FILE)",
 		func(o *RootOptions) *bool { return &o.Shim.Verbose }, func(d *config.Defaults) *bool { return d.Verbose }},
 	{"no-upload", "n", "do not upload the trace",
 		func(o *RootOptions) *bool { return &o.NoUpload }, func(d *config.Defaults) *bool { return d.NoUpload }},
@@ -95,6 +99,15 @@ func (o intOption) check(v int) error {
 	return nil
 }
 
+// rangeText: "from 0 to 5", "from 0 to 9223372036854775807".
+func (o intOption) rangeText() string {
+	max := o.max
+	if max < 0 {
+		max = math.MaxInt
+	}
+	return fmt.Sprintf("from %d to %d", o.min, max)
+}
+
 // boundedInt is a pflag.Value that refuses values outside its option's range.
 type boundedInt struct {
 	dst *int
@@ -105,6 +118,9 @@ func (b *boundedInt) String() string { return strconv.Itoa(*b.dst) }
 func (b *boundedInt) Type() string   { return b.opt.unit }
 func (b *boundedInt) Set(s string) error {
 	v, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("out of range: must be a whole number %s", b.opt.rangeText())
+	}
 	if err != nil {
 		return fmt.Errorf("not a whole number")
 	}

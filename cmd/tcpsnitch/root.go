@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/tcpsnitch/tcpsnitch/internal/cliio"
 	"github.com/tcpsnitch/tcpsnitch/internal/config"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
@@ -50,13 +51,19 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	}
 	fs := cmd.Flags()
 	fs.SetInterspersed(false)
-	addShimFlags(fs, opts)
+	// The settings `tcpsnitch config` shows are persistent flags, so that
+	// `tcpsnitch -b 10 config` shows the flag as their source.
+	pfs := cmd.PersistentFlags()
+	addShimFlags(pfs, opts)
+	fs.StringVarP(&opts.Shim.VerboseFile, "verbose-file", "o", "", "write the -v lines into `file` instead of stderr (implies -v)")
+	fs.StringVar(&opts.VerboseTime, "verbose-time", "none", "timestamp on -v lines, `mode`: none, wall (time of day, like strace -tt) or relative (since the previous line of the process, like strace -r)")
 	fs.StringVarP(&opts.Dir, "dir", "d", "", "save the trace in `dir` (created if its parent exists; default: a new directory under $TMPDIR or /tmp)")
-	fs.StringVar(&opts.Server, "server", "", "upload server `url` (default: $TCPSNITCH_SERVER, else the config file's server)")
+	fs.BoolVar(&opts.Force, "force", false, "write into a -d directory that holds other files than a tcpsnitch trace")
+	pfs.StringVar(&opts.Server, "server", "", "upload server `url` (default: $TCPSNITCH_SERVER, else the config file's server)")
 	fs.DurationVar(&opts.UploadTimeout, "upload-timeout", upload.DefaultTimeout, "give up an upload attempt after this long")
 	fs.StringVarP(&opts.AndroidPackage, "android", "a", "", "Android: instrument and launch `package` on the device")
 	fs.StringVarP(&opts.KillPackage, "kill", "k", "", "Android: stop `package` and pull its trace")
-	fs.StringVarP(&opts.Serial, "serial", "s", "", "Android: device `serial` (default: $ANDROID_SERIAL, else the config file's device)")
+	pfs.StringVarP(&opts.Serial, "serial", "s", "", "Android: device `serial` (default: $ANDROID_SERIAL, else the config file's device)")
 	fs.BoolVar(&opts.AllowPermissive, "allow-permissive", false, "Android: if root alone cannot set wrap.<package>, switch SELinux to permissive")
 	fs.BoolVar(&opts.RestartZygote, "restart-zygote", false, "Android 12/12L: let -a restart zygote (the phone's UI) so that the app starts with the shim")
 	fs.StringVar(&opts.ShimPath, "shim", "", "use this `libtcpsnitch.so` instead of the one installed with tcpsnitch")
@@ -68,7 +75,8 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
-	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams), newDevicesCmd(streams))
+	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams, opts), newDevicesCmd(streams))
+	cmd.AddCommand(newReportCmd(streams))
 	return cmd
 }
 
@@ -90,6 +98,17 @@ func completeRootOptions(c *cobra.Command, opts *RootOptions) error {
 	}
 	if !fs.Changed("serial") {
 		opts.Serial = firstNonEmpty(os.Getenv("ANDROID_SERIAL"), cfg.Device)
+	}
+	if err := checkServer(fs, opts); err != nil {
+		return err
+	}
+	vt, ok := verboseTimes[opts.VerboseTime]
+	if !ok {
+		return usageErrorf("invalid argument %q for \"--verbose-time\" flag: must be none, wall or relative", opts.VerboseTime)
+	}
+	opts.Shim.VerboseTime = vt
+	if opts.Shim.VerboseFile != "" {
+		opts.Shim.Verbose = true
 	}
 	android := opts.AndroidPackage != "" || opts.KillPackage != ""
 	switch {
@@ -116,6 +135,29 @@ func runRoot(ctx context.Context, opts *RootOptions) error {
 		return runAndroidKill(ctx, opts, opts.Streams)
 	}
 	return runTrace(ctx, opts)
+}
+
+var verboseTimes = map[string]runner.VerboseTime{
+	"none": runner.VerboseTimeNone, "wall": runner.VerboseTimeWall, "relative": runner.VerboseTimeRelative,
+}
+
+// checkServer refuses, before anything runs, an upload server setting that
+// is not an http(s) URL, naming where the setting came from.
+func checkServer(fs *pflag.FlagSet, opts *RootOptions) error {
+	if opts.NoUpload || opts.Server == "" {
+		return nil
+	}
+	err := upload.CheckServer(opts.Server)
+	if err == nil {
+		return nil
+	}
+	switch {
+	case fs.Changed("server"):
+		return usageErrorf("--server: %v", err)
+	case os.Getenv("TCPSNITCH_SERVER") != "":
+		return usageErrorf("TCPSNITCH_SERVER: %v", err)
+	}
+	return usageErrorf("server in %s: %v", config.Path(), err)
 }
 
 func firstNonEmpty(values ...string) string {

@@ -4,92 +4,81 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
+	"github.com/tcpsnitch/tcpsnitch/internal/report"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
 	"github.com/tcpsnitch/tcpsnitch/internal/upload"
 )
 
-// runTrace traces a Linux program: check everything, write meta/, run the
-// program under the shim, report, upload. Every check that can fail on
-// user input happens before the program starts.
+// runTrace traces a Linux program (runner.Trace), says what happened and
+// uploads this run's part of the trace.
 func runTrace(ctx context.Context, opts *RootOptions) error {
 	s := opts.Streams
-	argv := opts.Args
-	path, err := runner.Resolve(argv[0])
+	say := func(line string) { fmt.Fprintln(s.ErrOut, line) }
+	t, err := runner.Trace(ctx, runner.TraceOptions{
+		Argv: opts.Args, ShimPath: opts.ShimPath, Shim: opts.Shim, Dir: opts.Dir, Force: opts.Force,
+		Meta: func(ctx context.Context, app, path string, bin runner.Binary) meta.Info {
+			return traceMeta(ctx, opts, app, path, bin)
+		},
+		Stdin: s.In, Stdout: s.Out, Stderr: s.ErrOut, Closed: s.Closed,
+	}, opts.Signals, say)
 	if err != nil {
 		return err
 	}
-	libDir, err := runner.LibDir()
-	if err != nil {
-		return err
+	for _, line := range t.Outcome.Lines() {
+		say(line)
 	}
-	preload, err := runner.Preload(libDir, opts.ShimPath)
-	if err != nil {
-		return err
-	}
-	app := runner.AppName(argv[0])
-	traceDir, err := runner.TraceDir(opts.Dir, app)
-	if err != nil {
-		return err
-	}
+	reportSaved(s.ErrOut, t.Dir, t.Procs, t.Outcome.Files)
 
-	bin := runner.Inspect(path)
-	untraceable := bin.Warning(argv[0])
-	if untraceable != "" {
-		fmt.Fprintf(s.ErrOut, "tcpsnitch: warning: %s.\n", untraceable)
+	if t.Still != nil {
+		// Never upload while a traced process may still write.
+		return &InterruptedError{What: "waiting for " + runner.DescribeProcs(t.Still.Left), TraceDir: t.Dir}
 	}
-	if err := meta.Write(traceDir, traceMeta(ctx, opts, app, path, bin)); err != nil {
-		return err
-	}
-
-	status, err := runner.Run(ctx, runner.Options{
-		Path: path, Argv: argv, TraceDir: traceDir, Preload: preload, Shim: opts.Shim,
-		Stdin: s.In, Stdout: s.Out, Stderr: s.ErrOut,
-	}, opts.Signals)
-	if err != nil {
-		return err
-	}
-
-	sum := runner.Summarize(traceDir)
-	if sum.Dropped > 0 {
-		fmt.Fprintf(s.ErrOut, "tcpsnitch: warning: %d of %d events were dropped (the shim ran out of memory); the trace is incomplete.\n",
-			sum.Dropped, sum.Recorded+sum.Dropped)
-	}
-	if sum.Empty() && untraceable == "" {
-		fmt.Fprintf(s.ErrOut, "tcpsnitch: the trace is empty: %s used no internet socket.\n", app)
-	}
-	fmt.Fprintf(s.ErrOut, "Trace saved in %s.\n", traceDir)
-
-	uploadErr := uploadTrace(ctx, opts, traceDir, sum)
+	uploadErr := uploadTrace(ctx, opts, t.Dir, t.Procs, t.Outcome.Files)
+	var ie *InterruptedError
 	switch {
-	case status != 0:
+	case errors.As(uploadErr, &ie):
+		return uploadErr
+	case t.Status != 0:
 		if uploadErr != nil {
 			fmt.Fprintf(s.ErrOut, "tcpsnitch: %v\n", uploadErr)
 		}
-		return &ProgramExit{Code: status}
-	case uploadErr != nil:
-		return uploadErr
+		return &ProgramExit{Code: t.Status}
 	}
-	return nil
+	return uploadErr
 }
 
-// uploadTrace uploads unless -n, or unless there is nothing to upload.
-func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, sum runner.Summary) error {
+// reportSaved prints where the trace is; procs are this run's process
+// directories. Lines about the trace that belong right after this one go
+// here.
+func reportSaved(w io.Writer, traceDir string, procs []string, files runner.Summary) {
+	fmt.Fprintf(w, "Trace saved in %s.\n", traceDir)
+	known := report.Totals{Processes: files.Processes, Sockets: files.Sockets, Events: files.Recorded}
+	if line := report.RunLine(traceDir, procs, known); line != "" {
+		fmt.Fprintln(w, line)
+	}
+}
+
+// uploadTrace uploads this run's meta and process directories, unless -n
+// or there is nothing to upload.
+func uploadTrace(ctx context.Context, opts *RootOptions, traceDir string, procs []string, sum runner.Summary) error {
 	if opts.NoUpload {
 		return nil
 	}
 	if sum.Empty() {
-		fmt.Fprintln(opts.Streams.ErrOut, "Trace not uploaded: it is empty.")
+		fmt.Fprintln(opts.Streams.ErrOut, "Trace not uploaded: it holds no socket.")
 		return nil
 	}
 	err := upload.Run(ctx, upload.Options{
 		TraceDir: traceDir, Server: opts.Server, Prompt: opts.Prompt, Timeout: opts.UploadTimeout,
+		Members: append([]string{"meta"}, procs...),
 	}, opts.Streams)
-	if errors.Is(err, context.Canceled) {
-		return err
+	if ctx.Err() != nil {
+		return &InterruptedError{What: "upload", TraceDir: traceDir}
 	}
 	if err != nil {
 		return fmt.Errorf("%w (the trace is kept in %s)", err, traceDir)

@@ -90,10 +90,16 @@ func TestFlagsAfterTheCommandBelongToIt(t *testing.T) {
 func TestMessagesAfterTheRun(t *testing.T) {
 	fakeLibDir(t)
 	dir := filepath.Join(t.TempDir(), "trace")
-	r := runCLI(t, "", "-d", dir, "sh", "-c", "true")
+	r := runCLI(t, "", "-d", dir, "sh", "-c", fakeShimNoSocket)
 	if r.code != 0 || !strings.Contains(r.errOut, "the trace is empty: sh used no internet socket") ||
-		!strings.Contains(r.errOut, "Trace saved in "+dir+".\n") || !strings.Contains(r.errOut, "Trace not uploaded: it is empty.") {
+		!strings.Contains(r.errOut, "Trace saved in "+dir+".\n") || !strings.Contains(r.errOut, "Trace not uploaded: it holds no socket.") {
 		t.Fatalf("empty trace: exit %d stderr %q", r.code, r.errOut)
+	}
+	// A shim that never reported (this test's stand-in shim does nothing):
+	// not "empty", which nobody knows.
+	r = runCLI(t, "", "-n", "-d", dir, "sh", "-c", "true")
+	if r.code != 0 || strings.Contains(r.errOut, "empty") || !strings.Contains(r.errOut, "the shim never reported from sh") {
+		t.Fatalf("no report: exit %d stderr %q", r.code, r.errOut)
 	}
 	t.Setenv("DROPPED", "3")
 	r = runCLI(t, "", "-n", "-d", dir, "sh", "-c", fakeShimOutput)

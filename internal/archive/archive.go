@@ -18,14 +18,16 @@ import (
 const Name = "archive.tar.gz"
 
 // Create writes traceDir/archive.tar.gz (replacing an older one, never
-// including itself) and returns its path.
-func Create(traceDir string) (string, error) {
+// including itself) and returns its path. members names the top-level
+// entries to pack (a run's meta/ and process directories); nil packs the
+// whole directory.
+func Create(traceDir string, members []string) (string, error) {
 	tmp, err := os.CreateTemp(traceDir, ".archive-*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("creating the trace archive: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := write(tmp, traceDir, filepath.Base(tmp.Name())); err != nil {
+	if err := write(tmp, traceDir, filepath.Base(tmp.Name()), members); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("creating the trace archive: %w", err)
 	}
@@ -39,15 +41,28 @@ func Create(traceDir string) (string, error) {
 	return final, nil
 }
 
-func write(w io.Writer, root, skipTmp string) error {
+func write(w io.Writer, root, skipTmp string, members []string) error {
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
+	var only map[string]bool
+	if members != nil {
+		only = map[string]bool{}
+		for _, m := range members {
+			only[m] = true
+		}
+	}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(root, path)
 		if rel == "." || rel == Name || rel == skipTmp {
+			return nil
+		}
+		if top, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); only != nil && !only[top] {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		return addEntry(tw, path, "./"+filepath.ToSlash(rel), d)

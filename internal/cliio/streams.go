@@ -18,6 +18,11 @@ type Streams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
+	// Closed marks the standard fds (0 stdin, 1 stdout, 2 stderr) that
+	// were closed when tcpsnitch started, so that the traced program gets
+	// them closed too. Only System sets it.
+	Closed [3]bool
+
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
@@ -25,7 +30,9 @@ type Streams struct {
 
 // System returns the process's real stdin, stdout and stderr.
 func System() *Streams {
+	closed, _ := closedAtStart()
 	return &Streams{
+		Closed:    closed,
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,

@@ -62,6 +62,9 @@ func Load() (*Config, error) {
 }
 
 func parse(path string, data []byte) (*Config, error) {
+	if err := checkKeys(path, data); err != nil {
+		return nil, err
+	}
 	c := &Config{}
 	dec := yaml.NewDecoder(bytesReader(data))
 	dec.KnownFields(true)

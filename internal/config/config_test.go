@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +82,22 @@ func TestLoadEmptyFile(t *testing.T) {
 	os.WriteFile(Path(), nil, 0o644)
 	if _, err := Load(); err != nil {
 		t.Fatalf("empty file: %v", err)
+	}
+}
+
+func TestUnknownKeySuggestsTheRightOne(t *testing.T) {
+	for body, want := range map[string]string{
+		"sever: http://x\n":                `unknown key "sever" in %s:1 (did you mean "server"?)`,
+		"defaults:\n  capure: true\n":      `unknown key "capure" under defaults: in %s:2 (did you mean "capture"?)`,
+		"defaults:\n  tcp-info-byte: 10\n": `unknown key "tcp-info-byte" under defaults: in %s:2 (did you mean "tcp-info-bytes"?)`,
+		"colour: blue\n":                   `unknown key "colour" in %s:1 (known keys: server, device, defaults)`,
+	} {
+		t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+		os.MkdirAll(filepath.Dir(Path()), 0o755)
+		os.WriteFile(Path(), []byte(body), 0o644)
+		_, err := Load()
+		if err == nil || err.Error() != fmt.Sprintf(want, Path()) {
+			t.Errorf("%q: error %v, want %s", body, err, fmt.Sprintf(want, Path()))
+		}
 	}
 }

@@ -44,3 +44,38 @@ func Write(traceDir string, info Info) error {
 	}
 	return nil
 }
+
+// KeepEarlier moves the meta/ of an earlier run out of the way before a new
+// run writes its own, so that a trace directory shared by several runs keeps
+// each run's meta: meta.1/ is the first run's, meta.2/ the second's, …, and
+// meta/ always the latest's. It returns the new name ("" when there was no
+// meta/).
+func KeepEarlier(traceDir string) (string, error) {
+	dir := filepath.Join(traceDir, "meta")
+	if _, err := os.Lstat(dir); err != nil {
+		return "", nil
+	}
+	for n := 1; ; n++ {
+		to := filepath.Join(traceDir, fmt.Sprintf("meta.%d", n))
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(dir, to); err != nil {
+			return "", fmt.Errorf("keeping the earlier run's meta: %w", err)
+		}
+		return filepath.Base(to), nil
+	}
+}
+
+// WriteProcesses writes meta/processes: the process directories of this
+// run, one per line, so that a run's meta names its own processes.
+func WriteProcesses(traceDir string, names []string) error {
+	value := strings.Join(names, "\n")
+	if value != "" {
+		value += "\n"
+	}
+	if err := os.WriteFile(filepath.Join(traceDir, "meta", "processes"), []byte(value), 0o644); err != nil {
+		return fmt.Errorf("writing trace metadata: %w", err)
+	}
+	return nil
+}

@@ -75,3 +75,28 @@ func TestNetSysctlLongValue(t *testing.T) {
 		t.Fatalf("got %d bytes, want %d", len(got), len(want))
 	}
 }
+
+func TestKeepEarlierNumbersRunsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	if moved, err := KeepEarlier(dir); moved != "" || err != nil {
+		t.Fatalf("no meta yet: %q %v", moved, err)
+	}
+	for run := 1; run <= 3; run++ {
+		if err := Write(dir, Info{App: "run" + string(rune('0'+run))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteProcesses(dir, []string{"curl_00" + string(rune('0'+run-1))}); err != nil {
+			t.Fatal(err)
+		}
+		if run < 3 {
+			if moved, err := KeepEarlier(dir); err != nil || moved != "meta."+string(rune('0'+run)) {
+				t.Fatalf("run %d: moved to %q, %v", run, moved, err)
+			}
+		}
+	}
+	for name, want := range map[string]string{"meta.1/app": "run1\n", "meta.2/app": "run2\n", "meta/app": "run3\n", "meta.2/processes": "curl_001\n"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Errorf("%s = %q, want %q", name, b, want)
+		}
+	}
+}

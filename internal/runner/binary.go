@@ -15,11 +15,12 @@ import (
 
 // Binary is what matters about a program file for tracing it.
 type Binary struct {
-	Path   string
-	ELF    bool   // an ELF executable (not a script)
-	Static bool   // ELF without a program interpreter: LD_PRELOAD never applies
-	Go     bool   // built by Go, which makes socket syscalls without libc
-	Secure string // why the loader runs it in secure mode (ignoring LD_PRELOAD), or ""
+	Path    string
+	ELF     bool        // an ELF executable (not a script)
+	Static  bool        // ELF without a program interpreter: LD_PRELOAD never applies
+	Go      bool        // built by Go, which makes socket syscalls without libc
+	Secure  string      // why the loader runs it in secure mode (ignoring LD_PRELOAD), or ""
+	Machine elf.Machine // the ELF machine (EM_NONE when not ELF)
 
 	// Script is set for "#!" files; Interpreter is then the inspected
 	// interpreter (one level: "#!/usr/bin/env python3" resolves python3).
@@ -60,6 +61,7 @@ func (b *Binary) inspectELF(f *os.File) {
 		return
 	}
 	b.ELF = true
+	b.Machine = ef.Machine
 	b.Static = true
 	for _, p := range ef.Progs {
 		if p.Type == elf.PT_INTERP {

@@ -1,7 +1,8 @@
 // Package runner runs a program under the tcpsnitch shim on Linux: it finds
 // the shim, prepares the trace directory, checks that the program can be
 // traced at all, runs it with LD_PRELOAD and the shim's options, forwards
-// signals, and summarises what the shim wrote.
+// signals, waits for the processes it left running, and summarises what
+// the shim wrote and reported (Trace does all of it in order).
 package runner
 
 import (

@@ -15,14 +15,25 @@ import (
 
 // ShimOptions are the shim's settings (see docs/internals.md).
 type ShimOptions struct {
-	TCPInfoBytes   int  // -b
-	TCPInfoUsec    int  // -u
-	Capture        bool // -c
-	FileLogLevel   int  // -f
-	StderrLogLevel int  // -l
-	WritePeriodMs  int  // -t
-	Verbose        bool // -v
+	TCPInfoBytes   int         // -b
+	TCPInfoUsec    int         // -u
+	Capture        bool        // -c
+	FileLogLevel   int         // -f
+	StderrLogLevel int         // -l
+	WritePeriodMs  int         // -t
+	Verbose        bool        // -v
+	VerboseFile    string      // -o: -v lines go to this file instead of stderr
+	VerboseTime    VerboseTime // --verbose-time
 }
+
+// VerboseTime is the timestamp on -v lines (the shim's verbose_time).
+type VerboseTime int
+
+const (
+	VerboseTimeNone     VerboseTime = 0 // no timestamp
+	VerboseTimeWall     VerboseTime = 1 // wall-clock time of day, µs (strace -tt)
+	VerboseTimeRelative VerboseTime = 2 // seconds since the process's previous line (strace -r)
+)
 
 // Env renders the options as the shim's TCPSNITCH_OPT_* variables.
 func (o ShimOptions) Env(traceDir string) []string {
@@ -36,6 +47,8 @@ func (o ShimOptions) Env(traceDir string) []string {
 		"TCPSNITCH_OPT_L=" + strconv.Itoa(o.StderrLogLevel),
 		"TCPSNITCH_OPT_T=" + strconv.Itoa(o.WritePeriodMs),
 		"TCPSNITCH_OPT_V=" + b(o.Verbose),
+		"TCPSNITCH_OPT_VERBOSE_TIME=" + strconv.Itoa(int(o.VerboseTime)),
+		"TCPSNITCH_OPT_VERBOSE_FILE=" + o.VerboseFile,
 	}
 }
 
@@ -49,47 +62,100 @@ type Options struct {
 
 	Stdin          io.Reader // *os.File values are passed to the program as is
 	Stdout, Stderr io.Writer
+	// Closed marks standard fds (0, 1, 2) that were closed when tcpsnitch
+	// started (cliio.Streams.Closed): the program gets them closed too,
+	// not the /dev/null the Go runtime put there. Their stream must then
+	// be an *os.File or nil.
+	Closed [3]bool
+
+	RunLog *RunLog // the shim's run log (nil: none)
 }
 
-// Run runs the program under the shim and returns its exit status: its exit
-// code, or 128+N when signal N killed it. Signals tcpsnitch receives
-// meanwhile are forwarded to it through sig (which may be nil). An error
-// means the program could not be started.
-func Run(ctx context.Context, o Options, sig *Signals) (int, error) {
+// Exit is how the program ended.
+type Exit struct {
+	Status   int  // its exit code, or 128+N when signal N killed it
+	Signaled bool // a signal killed it (a shell's exit code 128+N does not count)
+}
+
+// Run runs the program under the shim and returns how it ended. Signals
+// tcpsnitch receives meanwhile are forwarded to it through sig (which may be
+// nil). An error means the program could not be started.
+func Run(ctx context.Context, o Options, sig *Signals) (Exit, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return Exit{}, err
 	}
-	cmd := &exec.Cmd{Path: o.Path, Args: o.Argv, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
-	cmd.Env = tracedEnv(os.Environ(), o.Preload, o.Shim.Env(o.TraceDir))
-	// Only matters when a stream is not a file and a daemonised grandchild
-	// keeps the pipe open: do not wait for it forever.
-	cmd.WaitDelay = 2 * time.Second
+	shimEnv := o.Shim.Env(o.TraceDir)
+	if o.RunLog != nil {
+		shimEnv = append(shimEnv, "TCPSNITCH_OPT_RUN_LOG="+o.RunLog.Path)
+	}
+	env := tracedEnv(os.Environ(), o.Preload, shimEnv)
+	var p started
 	release, err := sig.startChild(func() (*os.Process, error) {
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		return cmd.Process, nil
+		var err error
+		p, err = start(o, env)
+		return p.proc, err
 	})
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return 0, &NotExecutableError{Name: o.Argv[0], Err: err}
+		return Exit{}, &NotExecutableError{Name: o.Argv[0], Err: err}
 	}
-	err = cmd.Wait()
+	ps, err := p.wait()
 	release()
-	if cmd.ProcessState == nil {
-		return 0, fmt.Errorf("waiting for %s: %w", o.Argv[0], err)
+	if ps == nil {
+		return Exit{}, fmt.Errorf("waiting for %s: %w", o.Argv[0], err)
 	}
-	return exitStatus(cmd.ProcessState), nil
+	return exitOf(ps), nil
 }
 
-func exitStatus(ps *os.ProcessState) int {
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
+// started is a running program and how to wait for it.
+type started struct {
+	proc *os.Process
+	wait func() (*os.ProcessState, error)
+}
+
+// start starts the program. os/exec gives the child /dev/null for a nil
+// stream and cannot leave an fd closed, so with a closed standard fd the
+// process is started with os.StartProcess, whose nil file means closed.
+func start(o Options, env []string) (started, error) {
+	if o.Closed == [3]bool{} {
+		cmd := &exec.Cmd{Path: o.Path, Args: o.Argv, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, Env: env}
+		// Only matters when a stream is not a file and a daemonised
+		// grandchild keeps the pipe open: do not wait for it forever.
+		cmd.WaitDelay = 2 * time.Second
+		if err := cmd.Start(); err != nil {
+			return started{}, err
+		}
+		return started{proc: cmd.Process, wait: func() (*os.ProcessState, error) {
+			err := cmd.Wait()
+			return cmd.ProcessState, err
+		}}, nil
 	}
-	return ps.ExitCode()
+	files := make([]*os.File, 3)
+	for i, s := range []any{o.Stdin, o.Stdout, o.Stderr} {
+		if o.Closed[i] {
+			continue
+		}
+		f, ok := s.(*os.File)
+		if !ok {
+			return started{}, fmt.Errorf("standard stream %d: a closed fd can only be passed along with files", i)
+		}
+		files[i] = f
+	}
+	proc, err := os.StartProcess(o.Path, o.Argv, &os.ProcAttr{Env: env, Files: files})
+	if err != nil {
+		return started{}, err
+	}
+	return started{proc: proc, wait: proc.Wait}, nil
+}
+
+func exitOf(ps *os.ProcessState) Exit {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return Exit{Status: 128 + int(ws.Signal()), Signaled: true}
+	}
+	return Exit{Status: ps.ExitCode()}
 }
 
 // tracedEnv is env with our shim first in LD_PRELOAD (keeping what the user

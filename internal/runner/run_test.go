@@ -24,7 +24,29 @@ func runSh(t *testing.T, script string, stdout io.Writer, sig *Signals) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return status
+	return status.Status
+}
+
+// An exit code of 128+N is not a death by signal N: only the wait status
+// tells them apart, and the run's outcome line must not mistake one for the
+// other.
+func TestRunTellsExitCodeFromSignal(t *testing.T) {
+	sh, _ := Resolve("sh")
+	for _, c := range []struct {
+		script string
+		want   Exit
+	}{
+		{"exit 143", Exit{Status: 143}},
+		{"kill -TERM $$", Exit{Status: 143, Signaled: true}},
+	} {
+		got, err := Run(context.Background(), Options{Path: sh, Argv: []string{"sh", "-c", c.script}, TraceDir: t.TempDir(), Preload: emptyShim(t)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%q: got %+v, want %+v", c.script, got, c.want)
+		}
+	}
 }
 
 func TestRunPassesEnvironmentAndStreams(t *testing.T) {

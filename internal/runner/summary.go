@@ -24,17 +24,24 @@ var (
 	summaryRe    = regexp.MustCompile(`tcpsnitch: (\d+) events recorded, (\d+) dropped(?:, (\d+) sockets)?`)
 )
 
-// Summarize reads the trace directory. It is deliberately lenient (it
-// never fails): it only counts files and parses the summary lines.
+// Summarize reads every process directory of the trace directory. It is
+// deliberately lenient (it never fails): it only counts files and parses
+// the summary lines.
 func Summarize(traceDir string) Summary {
+	var names []string
+	for name := range ProcessDirs(traceDir) {
+		names = append(names, name)
+	}
+	return SummarizeDirs(traceDir, names)
+}
+
+// SummarizeDirs is Summarize over the given process directories only (one
+// run's, when several runs share the trace directory).
+func SummarizeDirs(traceDir string, names []string) Summary {
 	var s Summary
-	entries, _ := os.ReadDir(traceDir)
-	for _, e := range entries {
-		if !e.IsDir() || !processDirRe.MatchString(e.Name()) {
-			continue
-		}
+	for _, name := range names {
 		s.Processes++
-		dir := filepath.Join(traceDir, e.Name())
+		dir := filepath.Join(traceDir, name)
 		logs, _ := os.ReadFile(filepath.Join(dir, "logs.txt"))
 		// The shim's counters are cumulative for the process: a process
 		// that wrote the line twice (an exec that failed, then exit) is

@@ -3,6 +3,8 @@ package upload
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +81,9 @@ func postOnce(ctx context.Context, o Options, archivePath string, s *cliio.Strea
 		if ctx.Err() == context.DeadlineExceeded {
 			return "", retryable{fmt.Errorf("no answer within %s", o.Timeout)}
 		}
+		if isCertificateError(err) {
+			return "", err // the same certificate would fail again
+		}
 		return "", retryable{err}
 	}
 	defer resp.Body.Close()
@@ -132,4 +137,14 @@ func firstLine(b []byte, prefix string) string {
 		line = line[:200] + "…"
 	}
 	return prefix + line
+}
+
+// isCertificateError: the server's TLS certificate was refused (unknown
+// authority, wrong host name, expired, …).
+func isCertificateError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }

@@ -6,7 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/archive"
@@ -23,6 +23,10 @@ type Options struct {
 	// Workload and Connectivity are sent as app_trace[workload] and
 	// app_trace[connectivity]. With Prompt, empty ones are asked for.
 	Workload, Connectivity string
+
+	// Members are the top-level entries of TraceDir that make up this
+	// run's trace (its meta/ and process directories); nil sends all.
+	Members []string
 }
 
 // DefaultTimeout bounds one upload attempt.
@@ -53,15 +57,18 @@ func Run(ctx context.Context, o Options, s *cliio.Streams) error {
 			"TCPSNITCH_SERVER, or \"server: <url>\" in %s; -n skips upload silently).\n", config.Path())
 		return nil
 	}
-	if !strings.HasPrefix(o.Server, "http://") && !strings.HasPrefix(o.Server, "https://") {
-		return &Error{Server: o.Server, Err: errors.New("the server must be an http:// or https:// URL")}
+	if err := CheckServer(o.Server); err != nil {
+		return &Error{Server: o.Server, Err: err}
 	}
-	path, err := archive.Create(o.TraceDir)
+	path, err := archive.Create(o.TraceDir, o.Members)
 	if err != nil {
 		return err
 	}
 	if o.Prompt {
-		if err := ask(&o, s); err != nil {
+		if err := ask(ctx, &o, s); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
 			return &Error{Server: o.Server, Err: err}
 		}
 	}
@@ -70,8 +77,28 @@ func Run(ctx context.Context, o Options, s *cliio.Streams) error {
 	}
 	url, err := post(ctx, o, path, s)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted, not failed
+		}
 		return &Error{Server: o.Server, Err: err}
 	}
 	fmt.Fprintf(s.ErrOut, "Trace uploaded: %s\n", url)
+	return nil
+}
+
+// CheckServer says why a server setting is not an upload URL, or returns
+// nil. The CLI calls it before the program runs.
+func CheckServer(server string) error {
+	u, err := url.Parse(server)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %v", server, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q is not an http:// or https:// URL", server)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%q names no host (e.g. https://collector.example.org)", server)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q has a query or fragment; give the server's base URL", server)
+	}
 	return nil
 }

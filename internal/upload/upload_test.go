@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,5 +253,59 @@ func TestBadServerURL(t *testing.T) {
 	err := Run(context.Background(), Options{TraceDir: traceDir(t), Server: "ftp://x"}, s)
 	if err == nil || !strings.Contains(err.Error(), "http://") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+func TestCheckServer(t *testing.T) {
+	for server, want := range map[string]string{
+		"https://collector.example.org": "",
+		"http://127.0.0.1:8080/base/":   "",
+		"not a url":                     "is not an http:// or https:// URL",
+		"ftp://x":                       "is not an http:// or https:// URL",
+		"http://":                       "names no host",
+		"http://:80":                    "names no host",
+		"http://x/?a=1":                 "query or fragment",
+		"http://x y":                    "is not a URL",
+	} {
+		err := CheckServer(server)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("CheckServer(%q) = %v, want %q", server, err, want)
+		}
+	}
+}
+
+// A certificate the client does not trust is a failure to report, not a
+// network hiccup to retry.
+func TestCertificateErrorIsNotRetried(t *testing.T) {
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			handshakes.Add(1)
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	s, _, _, errOut := cliio.Test()
+	err := Run(context.Background(), Options{TraceDir: traceDir(t), Server: srv.URL}, s)
+	if err == nil || !strings.Contains(err.Error(), "certificate") || strings.Contains(errOut.String(), "retrying") || handshakes.Load() != 1 {
+		t.Fatalf("err %v, stderr %q, %d connections", err, errOut, handshakes.Load())
+	}
+}
+
+// A prompt blocked on a read that never ends is cancelled with the context.
+func TestPromptIsCancellable(t *testing.T) {
+	c, url := newServer(t, http.StatusOK)
+	r, w := io.Pipe() // nothing is ever written
+	defer w.Close()
+	s, _, _, _ := cliio.Test()
+	s.In = r
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- Run(ctx, Options{TraceDir: traceDir(t), Server: url, Prompt: true}, s) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) || len(c.got) != 0 {
+		t.Fatalf("err %v, uploads %d", err, len(c.got))
 	}
 }

@@ -59,6 +59,8 @@ func setup(m *testing.M) int {
 		{"client", "client.c", nil},
 		{"client-static", "client.c", []string{"-static"}},
 		{"fileonly", "fileonly.c", nil},
+		{"reportclient", "reportclient.c", nil},
+		{"threads", "threads.c", []string{"-pthread"}},
 	} {
 		args := append([]string{"-O1", "-o", filepath.Join(tools, c.name), filepath.Join("testdata", c.src)}, c.flags...)
 		if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {

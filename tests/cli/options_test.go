@@ -94,8 +94,9 @@ func TestStderrLogLevel(t *testing.T) {
 	srv := newServer(t, 100)
 	quiet, _ := traceClient(t, srv, "-l", "0")
 	chatty, _ := traceClient(t, srv, "-l", "5")
-	// With -l 0 the only stderr line is tcpsnitch's own final message.
-	if lines := strings.Split(strings.TrimSpace(quiet.errOut), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "Trace saved in ") {
+	// With -l 0 the only stderr lines are tcpsnitch's own final messages.
+	if lines := strings.Split(strings.TrimSpace(quiet.errOut), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "Trace saved in ") ||
+		!strings.Contains(lines[1], "tcpsnitch report ") {
 		t.Fatalf("-l 0: shim lines on stderr:\n%s", quiet.errOut)
 	}
 	if strings.Count(chatty.errOut, "\n") < 2 {

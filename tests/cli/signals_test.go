@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A signal sent to tcpsnitch reaches the traced program; tcpsnitch then
@@ -35,7 +37,7 @@ func TestSignalIsForwardedAndTraceSaved(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
 				t.Fatalf("exit %d, want %d; stderr %q", code, 128+int(sig), rest.String())
 			}
-			if !strings.Contains(rest.String(), "Trace saved in "+dir+".") {
+			if !strings.Contains(rest.String(), "tcpsnitch: client was stopped by "+unix.SignalName(sig)+".\nTrace saved in "+dir+".") {
 				t.Fatalf("no final message: %q", rest.String())
 			}
 			// The events before the signal are in the trace.

@@ -44,7 +44,7 @@ func TestCurlAgainstLocalServer(t *testing.T) {
 	if r.code != 0 || r.out != srv.body {
 		t.Fatalf("exit %d, stdout %d bytes (want the %d-byte body); stderr %q", r.code, len(r.out), len(srv.body), r.errOut)
 	}
-	if !strings.HasSuffix(r.errOut, "Trace saved in "+dir+".\n") {
+	if !strings.Contains(r.errOut, "Trace saved in "+dir+".\n") || !strings.HasSuffix(r.errOut, "tcpsnitch report "+dir+"\n") {
 		t.Fatalf("stderr %q", r.errOut)
 	}
 	checkExchange(t, dir, "curl", srv)
@@ -105,7 +105,8 @@ func TestExitCodeAndStdoutUnchanged(t *testing.T) {
 func TestDefaultTraceDirAndVersion(t *testing.T) {
 	r := tcpsnitch(t, "", "-n", "sh", "-c", "true")
 	line := r.errOut[strings.LastIndex(r.errOut, "Trace saved in "):]
-	dir := strings.TrimSuffix(strings.TrimPrefix(line, "Trace saved in "), ".\n")
+	line, _, _ = strings.Cut(line, "\n") // the run's summary line follows
+	dir := strings.TrimSuffix(strings.TrimPrefix(line, "Trace saved in "), ".")
 	if r.code != 0 || !strings.HasPrefix(filepath.Base(dir), "tcpsnitch-sh-") || filepath.Dir(dir) != os.Getenv("TMPDIR") {
 		t.Fatalf("exit %d, trace dir %q", r.code, dir)
 	}
