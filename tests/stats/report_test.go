@@ -151,3 +151,26 @@ func TestReportStats(t *testing.T) {
 		t.Errorf("report --csv without --stats: exit %d, stderr %q; want exit 2 and one line naming --stats", r.code, r.errOut)
 	}
 }
+
+// TestReadTrace: stats.ReadTrace (what a server runs on an uploaded
+// archive) gives the statistics of tracefile.Open, from a .tar.gz with a
+// top directory as uploads have, and names the app from meta/.
+func TestReadTrace(t *testing.T) {
+	dir, _ := traced(t, statsbin)
+	acc := accumulate(t, dir, "")
+	want := stats.Compute(acc.Trace().Total(), stats.ScopeTrace)
+	archive := filepath.Join(t.TempDir(), "archive.tar.gz")
+	if b, err := exec.Command("tar", "-C", filepath.Dir(dir), "-czf", archive, filepath.Base(dir)).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, b)
+	}
+	got, problems, err := stats.ReadTrace(archive, stats.TraceInfo{ID: "7"}, false)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("ReadTrace: %v %v", err, problems)
+	}
+	if got.Info.App != "statsprog" || got.Info.OS != "Linux" || got.Info.ID != "7" {
+		t.Errorf("info %+v, want app statsprog, os Linux, id 7", got.Info)
+	}
+	if !reflect.DeepEqual(stats.Compute(got.Trace().Total(), stats.ScopeTrace), want) {
+		t.Error("ReadTrace's statistics differ from tracefile.Open's")
+	}
+}
