@@ -29,8 +29,10 @@ func statsResults(acc *stats.Accumulator, r *report.Report, opts *ReportOptions)
 	acc.Flush()
 	acc.SetInfo(stats.TraceInfo{App: r.Meta["app"], OS: r.Meta["os"]})
 	for _, p := range r.Processes {
-		for _, s := range p.Sockets {
-			acc.Host(s.Host)
+		for _, l := range p.Lookups {
+			if l.Errno == "" {
+				acc.Host(l.Name)
+			}
 		}
 	}
 	all := stats.TraceResults(acc, acc.Info.App)

@@ -124,7 +124,7 @@ func (a *Accumulator) Event(process string, index int, e Event) {
 	a.cur.event(e)
 }
 
-// Host records the name a socket's peer was looked up as (dns.json).
+// Host counts one successful lookup of a host name (dns.json).
 func (a *Accumulator) Host(name string) {
 	if name != "" {
 		a.trace.Hosts[name]++ // trace-level: a name is not a socket class

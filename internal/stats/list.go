@@ -121,7 +121,7 @@ func Compute(a *Agg, scope Scope) []Stat {
 	add(cdfStat("tcp_info.rtt", ti, "Sampled tcp_info RTT", "µs", a.TCPInfoRTT))
 	add(cdfStat("tcp_info.cwnd", ti, "Sampled tcp_info congestion window", "segments", a.TCPInfoCwnd))
 	if scope != ScopeSocket {
-		add(counterStat("hosts", "Hosts", "Host names looked up", KindPie, "lookups", a.Hosts))
+		add(counterStat("hosts", "Hosts", "Host names looked up (dns.json)", KindPie, "lookups", a.Hosts))
 	}
 	return out
 }

@@ -33,6 +33,18 @@ func ReadTrace(path string, info TraceInfo, keepSockets bool) (*Accumulator, []t
 				return err
 			}
 			meta[e.Name] = strings.TrimSpace(string(b))
+		case tracefile.KindDNS:
+			f, err := e.Open()
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return tracefile.Scan(f, e.Path, func(ev *tracefile.Raw) error {
+				if ev.Success {
+					acc.Host(lookupName(ev))
+				}
+				return nil
+			}, func(p tracefile.Problem) { problems = append(problems, p) })
 		case tracefile.KindEvents:
 			f, err := e.Open()
 			if err != nil {
@@ -58,4 +70,14 @@ func ReadTrace(path string, info TraceInfo, keepSockets bool) (*Accumulator, []t
 	}
 	acc.SetInfo(info)
 	return acc, problems, nil
+}
+
+// lookupName is the name a dns.json lookup asked for ("name", or
+// getaddrinfo's "node").
+func lookupName(ev *tracefile.Raw) string {
+	if n, ok := ev.DetailString("name"); ok && n != "" {
+		return n
+	}
+	n, _ := ev.DetailString("node")
+	return n
 }

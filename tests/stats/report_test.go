@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -158,7 +159,34 @@ func TestReportStats(t *testing.T) {
 func TestReadTrace(t *testing.T) {
 	dir, _ := traced(t, statsbin)
 	acc := accumulate(t, dir, "")
+	// Name lookups as a dns.json records them (the shim of this tree does
+	// not write one yet): two of example.org, one of foo.test, one failed.
+	lookup := func(fn, key, name string, ok bool) string {
+		if !ok {
+			return `{"type": "` + fn + `", "timestamp_usec": 1, "return_value": -2, "success": false, "errno": "EAI_NONAME", "thread_id": 1, "fake_call": false, "details": {"` + key + `": "` + name + `", "addresses": []}}`
+		}
+		return `{"type": "` + fn + `", "timestamp_usec": 1, "return_value": 0, "success": true, "thread_id": 1, "fake_call": false, "details": {"` + key + `": "` + name + `", "addresses": [{"ip": "192.0.2.7"}]}}`
+	}
+	dns := strings.Join([]string{lookup("getaddrinfo", "node", "example.org", true), lookup("gethostbyname", "name", "example.org", true),
+		lookup("getaddrinfo", "node", "foo.test", true), lookup("getaddrinfo", "node", "nx.test", false)}, "\n") + "\n"
+	procs, _ := filepath.Glob(filepath.Join(dir, "statsprog_*"))
+	if len(procs) != 1 {
+		t.Fatalf("process directories %v", procs)
+	}
+	if err := os.WriteFile(filepath.Join(procs[0], "dns.json"), []byte(dns), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	acc.Host("example.org")
+	acc.Host("example.org")
+	acc.Host("foo.test")
 	want := stats.Compute(acc.Trace().Total(), stats.ScopeTrace)
+	sameTable(t, byID(want), "hosts", map[string]float64{"example.org": 2, "foo.test": 1})
+	r := cli(t, "report", "--stats", "--json", dir)
+	var doc statsDoc
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil || r.code != 0 || len(doc.Results) == 0 {
+		t.Fatalf("report --stats --json: exit %d, %v\n%s", r.code, err, r.errOut)
+	}
+	sameTable(t, byID(doc.Results[0].Stats), "hosts", map[string]float64{"example.org": 2, "foo.test": 1})
 	archive := filepath.Join(t.TempDir(), "archive.tar.gz")
 	if b, err := exec.Command("tar", "-C", filepath.Dir(dir), "-czf", archive, filepath.Base(dir)).CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v\n%s", err, b)
