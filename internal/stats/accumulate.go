@@ -97,6 +97,8 @@ type sockAcc struct {
 	first      int64
 	tidKeys    map[string]bool
 	sawOpt     bool
+	lastTID    int64 // the thread of the previous call, and its entry
+	lastThread *Thread
 	sawTCPInfo bool
 	sent, recv []Point
 	sentN      int64
@@ -278,12 +280,16 @@ func (s *sockAcc) event(e Event) {
 		}
 		a.ErrnoBy[e.Type][e.Errno]++
 	}
-	tk := s.key.Process + "/" + strconv.FormatInt(e.ThreadID, 10)
-	th := a.Threads[tk]
-	if th == nil {
-		th = &Thread{}
-		a.Threads[tk] = th
-		s.tidKeys[tk] = true
+	th := s.lastThread
+	if th == nil || s.lastTID != e.ThreadID {
+		tk := s.key.Process + "/" + strconv.FormatInt(e.ThreadID, 10)
+		th = a.Threads[tk]
+		if th == nil {
+			th = &Thread{}
+			a.Threads[tk] = th
+			s.tidKeys[tk] = true
+		}
+		s.lastThread, s.lastTID = th, e.ThreadID
 	}
 	th.Calls++
 	fp := a.Apps[s.app]
