@@ -21,11 +21,15 @@ type Accumulator struct {
 	// firstApp names the app after its first process when the trace
 	// has no meta/app.
 	firstApp string
+	start    int64 // the first event's time
 }
 
 // SetInfo sets the trace's facts once they are known (a streaming reader
 // may meet meta/ after the sockets): footprints move to the app's name.
 func (a *Accumulator) SetInfo(info TraceInfo) {
+	if info.StartUsec == 0 {
+		info.StartUsec = a.start
+	}
 	a.Info = info
 	a.trace.Info = info
 	a.rekey()
@@ -122,6 +126,10 @@ func (a *Accumulator) Event(process string, index int, e Event) {
 		// Footprints are the trace's app's: its children (sh, …) are
 		// part of it. Until meta/app is known (SetInfo) the key is "".
 		a.cur = &sockAcc{key: k, app: a.Info.App, agg: NewAgg(), tidKeys: map[string]bool{}, first: e.TimestampUsec}
+	}
+	if e.TimestampUsec > 0 && (a.start == 0 || e.TimestampUsec < a.start) {
+		a.start = e.TimestampUsec
+		a.Info.StartUsec, a.trace.Info.StartUsec = e.TimestampUsec, e.TimestampUsec
 	}
 	a.cur.event(e)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // TraceInfo is what filters select traces by.
@@ -12,6 +13,7 @@ type TraceInfo struct {
 	App          string `json:"app"`
 	OS           string `json:"os"`           // meta/os: "Linux", "android"
 	Connectivity string `json:"connectivity"` // upload form: wifi, ethernet, lte; "" unknown
+	StartUsec    int64  `json:"start_usec"`   // the trace's first event (0: none)
 }
 
 // Class is what filters select sockets by.
@@ -55,6 +57,10 @@ type Filter struct {
 	Remote       string `json:"remote,omitempty"` // yes, no
 	Connectivity string `json:"connectivity,omitempty"`
 	App          string `json:"app,omitempty"`
+	// From, To: traces whose first event falls in these days (UTC,
+	// YYYY-MM-DD, both included).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Global says whether the filter selects the whole dataset; only then are
@@ -80,12 +86,35 @@ func (f Filter) Check() error {
 	if err := check("family", f.Family, "ipv4", "ipv6", "other"); err != nil {
 		return err
 	}
-	return check("remote", f.Remote, "yes", "no")
+	if err := check("remote", f.Remote, "yes", "no"); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"from": f.From, "to": f.To} {
+		if _, err := day(v); err != nil {
+			return fmt.Errorf("filter %s=%q: want a date YYYY-MM-DD", name, v)
+		}
+	}
+	return nil
+}
+
+// day returns the first microsecond of a YYYY-MM-DD day (UTC); 0 for "".
+func day(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	return t.UnixMicro(), err
 }
 
 func (f Filter) socketLevel() bool { return f.Proto != "" || f.Family != "" || f.Remote != "" }
 
 func (f Filter) matchTrace(i TraceInfo) bool {
+	if from, err := day(f.From); err == nil && f.From != "" && i.StartUsec < from {
+		return false
+	}
+	if to, err := day(f.To); err == nil && f.To != "" && i.StartUsec >= to+24*3600*1e6 {
+		return false
+	}
 	return (f.OS == "" || strings.EqualFold(f.OS, i.OS)) &&
 		(f.Connectivity == "" || strings.EqualFold(f.Connectivity, i.Connectivity)) &&
 		(f.App == "" || f.App == i.App)

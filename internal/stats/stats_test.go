@@ -120,3 +120,31 @@ func TestFilterCheck(t *testing.T) {
 		t.Error("ParseClass accepted a class without locality")
 	}
 }
+
+func TestTimeRange(t *testing.T) {
+	mk := func(app string, usec int64) *Trace {
+		acc := NewAccumulator(TraceInfo{App: app})
+		line := strings.Replace(ev("close", 0, "", `{}`), `"timestamp_usec": 1000`, `"timestamp_usec": `+itoa(usec), 1)
+		feed(t, acc, app+"_000", 0, line)
+		acc.Flush()
+		return acc.Trace()
+	}
+	// 2026-03-01 00:00:00 UTC and 2026-03-02 23:59:59 UTC
+	traces := []*Trace{mk("a", 1772323200000000), mk("b", 1772495999000000)}
+	for _, c := range []struct {
+		f    Filter
+		want int64
+	}{
+		{Filter{From: "2026-03-01", To: "2026-03-01"}, 1},
+		{Filter{From: "2026-03-02"}, 1},
+		{Filter{To: "2026-03-02"}, 2},
+		{Filter{From: "2026-03-03"}, 0},
+	} {
+		if got := Combine(traces, nil, c.f).Traces; got != c.want {
+			t.Errorf("%+v: %d traces, want %d", c.f, got, c.want)
+		}
+	}
+	if err := (Filter{From: "March"}).Check(); err == nil {
+		t.Error("from=March accepted")
+	}
+}
