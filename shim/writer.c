@@ -15,6 +15,7 @@
 #include "extra.h"
 #include "outbuf.h"
 #include "procname.h"
+#include "ownfd.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -32,6 +33,7 @@ static sem_t kick_sem;
 static int started; /* 0 no, 1 starting/running */
 static long events_written, events_dropped;
 static unsigned flush_gen; /* bumped after each writer-thread flush */
+static int final_req;      /* a signal handler wants a final pass and the summary */
 
 /* The text of the pass under way (flush_lock): kept from pass to pass, as
  * a fresh 128 KiB buffer each time cost page faults on every pass. */
@@ -106,10 +108,10 @@ static void write_sock_file(struct sock *s, struct outbuf *o) {
 	if (!dir) return;
 	char path[800];
 	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || !write_all(fd, o->p, o->len))
 		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0) ownfd_close(fd);
 }
 
 /* Takes a socket's chunks: under its lock normally; at a fatal signal, when
@@ -128,6 +130,11 @@ static struct chunk *take_chunks(struct sock *s, bool final) {
 /* Writes s's recorded events to its file. o is the pass's text buffer,
  * empty on entry and on return (one buffer for all sockets: a 64 KiB
  * malloc and free per socket showed in runs with thousands of them). */
+/* A pass a signal handler asked for (on the writer thread): the thread
+ * it interrupted may hold malloc's lock, so this pass frees nothing (the
+ * process is about to end) and takes no lock without a bound. */
+static bool dying;
+
 static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 	struct chunk *c = take_chunks(s, final);
 	if (!c) return;
@@ -136,12 +143,12 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
 			event_json_line(&c->ev[i], o);
-			extra_free(c->ev[i].extra, c->ev[i].extra_len);
+			if (!dying) extra_free(c->ev[i].extra, c->ev[i].extra_len);
 			n++;
 		}
 		struct chunk *next = c->next;
 		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
-		chunk_free(c);
+		if (!dying) chunk_free(c);
 		c = next;
 		/* Written in pieces, so the text of a long backlog is never all
 		 * in memory at once. */
@@ -152,6 +159,8 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 	}
 	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
 }
+
+static void flush_one_final(struct sock *s, void *o) { flush_sock(s, true, o); }
 
 struct sock_list {
 	struct sock **v;
@@ -176,8 +185,14 @@ void writer_flush_all(bool final) {
 	ts->in_shim = 1;
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
+	/* What signal handlers recorded, into their sockets. */
+	if (dying) record_drain_reserve_bounded();
+	else record_drain_reserve();
 	struct outbuf *o = &pass_text;
-	if (final) {
+	if (!o->cap) outbuf_room(o, 2 * WRITE_PIECE); /* a pass for a signal handler need not grow it */
+	if (dying) {
+		socks_foreach_unlocked(flush_one_final, o);
+	} else if (final) {
 		/* Every socket: a thread frozen by a fatal signal may hold one
 		 * that is not on the dirty stack yet. The stack is left alone
 		 * (`queued` stays set), so a later pass still finds it intact. */
@@ -196,6 +211,7 @@ void writer_flush_all(bool final) {
 	}
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
+	if (!dying) socks_refill_pool();
 	pthread_mutex_unlock(&flush_lock);
 	pthread_mutex_lock(&drain_lock);
 	pthread_cond_broadcast(&drained);
@@ -219,7 +235,11 @@ static void *writer_main(void *arg) {
 			until.tv_nsec -= 1000000000;
 		}
 		while (sem_timedwait(&kick_sem, &until) < 0 && errno == EINTR) {}
-		writer_flush_all(false);
+		bool final = __atomic_exchange_n(&final_req, 0, __ATOMIC_ACQ_REL);
+		dying = final;
+		writer_flush_all(final);
+		if (final) writer_summary();
+		dying = false;
 		__atomic_add_fetch(&flush_gen, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -273,6 +293,8 @@ void writer_wait_drain(void) {
 void writer_flush_from_signal(int timeout_ms) {
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) return;
 	unsigned gen = __atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE);
+	/* Final: the interrupted code may be frozen holding a socket's lock. */
+	__atomic_store_n(&final_req, 1, __ATOMIC_RELEASE);
 	sem_post(&kick_sem);
 	/* Two generations: the one under way may have started before us. */
 	for (int waited = 0; waited < timeout_ms; waited++) {
@@ -296,6 +318,14 @@ void writer_summary(void) {
 	if (opt.file_level < LOG_INFO) opt.file_level = LOG_INFO;
 	slog(d ? LOG_WARN : LOG_INFO, "tcpsnitch: %ld events recorded, %ld dropped, %d sockets", w, d, socks_count());
 	opt.file_level = was;
+}
+
+void writer_prepare_fork(void) { pthread_mutex_lock(&flush_lock); }
+void writer_prepare_fork_procdir(void) { pthread_mutex_lock(&procdir_lock); }
+
+void writer_parent_after_fork(void) {
+	pthread_mutex_unlock(&procdir_lock);
+	pthread_mutex_unlock(&flush_lock);
 }
 
 void writer_reset_after_fork(void) {

@@ -76,6 +76,7 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams, opts), newDevicesCmd(streams))
+	cmd.AddCommand(newServeCmd(streams))
 	cmd.AddCommand(newReportCmd(streams))
 	return cmd
 }
