@@ -64,6 +64,7 @@ func (im *Importer) Progress(traceID int64) (int64, bool) {
 // and resumed at the next start).
 func (im *Importer) Run(ctx context.Context, stop <-chan struct{}) {
 	im.init()
+	im.backfillStats(ctx, stop)
 	for {
 		ids, err := im.Store.TracesToImport(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -216,6 +217,12 @@ func (im *Importer) Import(ctx context.Context, id int64) (int64, error) {
 			if err = w.FinishProcess(procs[n]); err != nil {
 				break
 			}
+		}
+	}
+	if err == nil {
+		// before Finish: the trace counts in the statistics as soon as it is imported
+		if agg := im.traceStats(ctx, t, file); agg != nil {
+			err = w.PutStats(agg)
 		}
 	}
 	if err == nil {
