@@ -38,6 +38,8 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Runs before every command of the tree (no subcommand has its own).
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error { return checkSettingsScope(c, showVersion) },
 		RunE: func(c *cobra.Command, args []string) error {
 			if showVersion {
 				return runVersion(streams)
