@@ -51,16 +51,22 @@ func confirmTraced(ctx context.Context, d adb.Device, s *Session, files appFiles
 		for _, pid := range pids {
 			// The process takes its name after the linker ran, but read
 			// twice a moment apart all the same before calling it untraced.
+			// Maps that cannot be read mean the process is gone (a short
+			// app exits at once): the trace directory then says.
+			read := false
 			for try := 0; try < 2; try++ {
 				maps, err := files.read(fmt.Sprintf("/proc/%d/maps", pid))
 				if err == nil && strings.Contains(maps, s.Lib) {
 					return nil
 				}
+				read = read || err == nil
 				if try == 0 {
 					sleep(ctx, 300*time.Millisecond)
 				}
 			}
-			return &NotTracedError{Package: s.Package, Reason: untracedReason(s, sdk, pid)}
+			if read {
+				return &NotTracedError{Package: s.Package, Reason: untracedReason(s, sdk, pid)}
+			}
 		}
 		if traced, _ := files.nonEmpty(s.TraceDir); traced {
 			return nil
