@@ -146,7 +146,7 @@ func TestDetectRootVariants(t *testing.T) {
 			"getprop": {Output: "[ro.debuggable]: [0]\n[ro.build.type]: [user]\n"}}, RootNone},
 	}
 	for _, c := range cases {
-		got, err := DetectRoot(&fakeShell{answers: c.answers})
+		got, err := DetectRoot(&fakeShell{answers: c.answers}, RootWait{})
 		if err != nil || got != c.want {
 			t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
 		}

@@ -27,10 +27,10 @@ func TestDevicesTableShowsOneDevice(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "SERIAL") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "SERIAL") || !strings.HasPrefix(lines[2], "su (untried): su is not run") {
 		t.Fatalf("table:\n%s", r.out)
 	}
-	for _, want := range []string{d.Serial(), "device", "(API 33)", "arm64-v8a,armeabi-v7a", "su -c"} {
+	for _, want := range []string{d.Serial(), "device", "(API 33)", "arm64-v8a,armeabi-v7a", "su (untried)"} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("row %q lacks %q", lines[1], want)
 		}

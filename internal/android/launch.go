@@ -111,7 +111,7 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 
 	// Root is needed for wrap.<pkg> whatever else happens: find it before
 	// touching anything.
-	rootKind, err := adb.DetectRoot(d)
+	rootKind, err := detectRoot(d, logf)
 	if err != nil {
 		return nil, err
 	}
