@@ -224,7 +224,7 @@ func (c *call) runAs() int {
 	if len(args) >= 2 && args[0] == "--user" {
 		args = args[2:]
 	}
-	p := c.d.packages[pkgName]
+	p := c.d.ownerPackage(pkgName)
 	if p == nil {
 		c.eprintf("run-as: unknown package: %s\n", pkgName)
 		return 1

@@ -37,6 +37,12 @@ type Package struct {
 	// starts the app again, untraced unless wrap.<pkg> is set by then, on
 	// the first property change after its first force-stop.
 	RestartedBehind bool
+	// Users are the Android users the app is installed for (default: 0,
+	// the owner). A work profile or a secondary user is user 10 or above;
+	// its copy runs as uid user*100000+appId with its data in
+	// /data/user/<user>/<pkg>, and user 0's commands (pm list packages,
+	// am start, run-as) do not see an app user 0 lacks.
+	Users []int
 }
 
 // Root variants of Config.Root.

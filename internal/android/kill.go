@@ -58,7 +58,7 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 			fmt.Fprintf(o.Log, format+"\n", a...)
 		}
 	}
-	pkg, err := adb.FindPackage(d, o.Query)
+	pkg, err := findPackage(d, o.Query)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 		return nil, CaptureError
 	}
 	d := adb.WithContext(ctx, dev) // cleanup uses dev: it must run after a cancel
-	pkg, err := adb.FindPackage(d, o.Query)
+	pkg, err := findPackage(d, o.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +83,7 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 	if err := checkDomain(d, info); err != nil {
 		return nil, err
 	}
+
 	props, err := adb.GetProps(d, "ro.build.version.sdk", "ro.product.cpu.abilist", "ro.product.cpu.abi",
 		"ro.product.cpu.abilist64", "ro.product.cpu.abilist32", "dalvik.vm.force-java-zygote-fork-loop")
 	if err != nil {
@@ -143,6 +144,9 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 		Started: time.Now().UTC().Truncate(time.Second),
 	}
 	logf("Tracing %s (%s, %s) on %s; traces will go to %s", pkg, abi, orNone(info.VersionName), d.Serial(), hostDir)
+	if w := otherUsersWarning(info, sdk); w != "" {
+		logf("%s", w)
+	}
 
 	if _, err := adb.Run(d, "am", "force-stop", pkg); err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", pkg, err)
