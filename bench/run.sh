@@ -41,6 +41,7 @@ udp         200000  5000   1.5
 pingpong_mt 200000  5000   2
 churn_mt    2000    100    2
 fileio      1000000 50000  1.05
+eventloop   100000  10000  2
 "
 RSS_TARGET_KB=$((32 * 1024)) # tcpsnitch peak RSS <= native + 32 MiB
 

@@ -2,13 +2,15 @@
 # natively, under tcpsnitch and under strace and prints a table;
 # `make bench-quick` does the same with small sizes as a smoke run.
 # BENCH_RUNS / BENCH_UNPINNED_RUNS / BENCH_ONLY are passed to bench/run.sh.
+# Both then run bench/servers.sh: nginx and redis-server under load, traced
+# and untraced (`make bench-servers` runs it alone).
 
 BENCH_DIR := build/bench
-BENCH_WORKLOADS := pingpong bulk shortconn udp pingpong_mt churn_mt fileio
+BENCH_WORKLOADS := pingpong bulk shortconn udp pingpong_mt churn_mt fileio eventloop
 BENCH_BINS := $(addprefix $(BENCH_DIR)/,$(BENCH_WORKLOADS) rsswrap fsprobe)
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -pthread
 
-.PHONY: bench bench-quick bench-build bench-tracer
+.PHONY: bench bench-quick bench-build bench-tracer bench-servers
 
 bench-build: $(BENCH_BINS)
 
@@ -29,9 +31,14 @@ bench-tracer:
 
 bench: bench-build bench-tracer
 	bench/run.sh
+	bench/servers.sh
 
 bench-quick: bench-build bench-tracer
 	BENCH_QUICK=1 bench/run.sh
+	BENCH_QUICK=1 bench/servers.sh
+
+bench-servers: bench-tracer
+	bench/servers.sh
 
 # `tcpsnitch report` on a trace of a million events (bench/report.sh).
 .PHONY: bench-report

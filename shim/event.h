@@ -113,6 +113,7 @@ struct event {
 			uint64_t bytes; /* sum of the requested lengths */
 			int32_t flags;
 			uint32_t vlen;
+			uint32_t done; /* messages transferred: entries in extra */
 			struct ev_timeout timeout;
 		} mmsg; /* entries in extra */
 		struct {

@@ -282,7 +282,7 @@ static void mmsg_json(struct jw *w, const struct event *ev) {
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	if (n < ev->d.mmsg.vlen) jw_bool(w, "mmsghdr_vec_missing", true);
+	if (n < ev->d.mmsg.done) jw_bool(w, "mmsghdr_vec_missing", true);
 	if (ev->type == EV_RECVMMSG) timeout_json(w, &ev->d.mmsg.timeout);
 }
 

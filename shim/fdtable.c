@@ -111,6 +111,13 @@ void fdt_ignore(int fd) {
 	if (p) __atomic_store_n(p, FD_IGNORED, __ATOMIC_RELEASE);
 }
 
+uintptr_t fdt_renew(int fd, uintptr_t v) {
+	uintptr_t *p = slot(fd, false);
+	if (!p) return FD_UNKNOWN;
+	if (__atomic_load_n(p, __ATOMIC_RELAXED) == v) return v; /* no store to a shared line */
+	return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL);
+}
+
 uintptr_t fdt_take(int fd) {
 	uintptr_t *p = slot(fd, false);
 	if (!p) return FD_UNKNOWN;

@@ -47,6 +47,15 @@ uintptr_t fdt_take(int fd);
 void fdt_forget(int fd);
 /* After close_range/closefrom: every fd in [lo, hi] is unknown again. */
 void fdt_forget_range(unsigned lo, unsigned hi);
+/* Stores v on fd if its block exists (else fd stays unknown: nothing is
+ * cached for it) and returns what was there. */
+uintptr_t fdt_renew(int fd, uintptr_t v);
+/* The kernel just handed out fd (open, pipe, accept, a descriptor received
+ * over a unix socket...): whatever the table or the epoll map held for that
+ * number is stale. v: FD_IGNORED when the call cannot return an internet
+ * socket, FD_UNKNOWN to classify it on first use. No system call, no
+ * allocation; nothing before the shim is ready. In hooks_fd.c. */
+void fd_fresh(int fd, uintptr_t v);
 /* Calls fn for every fd that refers to a socket (close_range). */
 void fdt_foreach_sock(unsigned lo, unsigned hi, void (*fn)(int fd, struct sock *, void *), void *arg);
 

@@ -10,6 +10,7 @@
 
 #include "android_optional.h"
 #include "capture.h"
+#include "epoll_map.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
@@ -19,6 +20,10 @@
  * fdt_take) and drops one reference. Returns the socket or NULL;
  * *last says whether this was its last fd. */
 static struct sock *close_begin(int fd, bool *last) {
+	/* Its epoll registrations go with it (servers close without
+	 * EPOLL_CTL_DEL); before the close, so a new fd on the number never
+	 * loses its own. */
+	epoll_map_forget_fd(fd);
 	/* An fd never used since we know it may be an internet socket we did
 	 * not see created: classify it so its close is not lost. */
 	if (fdt_peek(fd) == FD_UNKNOWN) fdt_get(fd);
@@ -30,6 +35,34 @@ static struct sock *close_begin(int fd, bool *last) {
 	return s;
 }
 
+/* No fd refers to s any more: the writer frees it once written. */
+static void sock_ended(struct sock *s, int64_t when) {
+	pthread_mutex_lock(&s->lock);
+	s->closed = true;
+	s->closed_usec = when;
+	pthread_mutex_unlock(&s->lock);
+	capture_stop(s);
+}
+
+/* Tracing, without starting the shim: hooks that libraries call while they
+ * initialise (an allocator opening /proc files) must not start it. Before
+ * the shim is ready the table is empty: nothing to do. */
+static inline bool live(void) {
+	return __atomic_load_n(&tcpsnitch_state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_get()->in_shim;
+}
+
+void fd_fresh(int fd, uintptr_t v) {
+	if (fd < 0 || !live()) return;
+	int saved = errno;
+	epoll_map_forget_fd(fd);
+	uintptr_t old = fdt_renew(fd, v);
+	/* A socket still there was closed where no hook saw it (inside libc,
+	 * or by a raw system call): it ends now, without a close event. */
+	if (old > FD_CLOSING && __atomic_sub_fetch(&((struct sock *)old)->refs, 1, __ATOMIC_ACQ_REL) <= 0)
+		sock_ended((struct sock *)old, now_usec());
+	errno = saved;
+}
+
 /* After the real close: the close event, and the socket's end if it was
  * the last fd. implicit: closed as a side effect (dup2 over it, exit...). */
 static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
@@ -37,13 +70,7 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 		struct event ev;
 		ev_init(&ev, EV_CLOSE, ret, ret < 0, err);
 		record(s, fd, &ev);
-		if (last) {
-			pthread_mutex_lock(&s->lock);
-			s->closed = true;
-			s->closed_usec = ev.ts_usec;
-			pthread_mutex_unlock(&s->lock);
-			capture_stop(s);
-		}
+		if (last) sock_ended(s, ev.ts_usec);
 	}
 	fdt_forget(fd);
 }
@@ -145,7 +172,10 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
 		return REAL_OR(close_range, fallback_close_range)(first, last, flags);
 	int ret = range_close(first, last, real_close_range, flags);
-	if (ret == 0) fdt_forget_range(first, last);
+	if (ret == 0) {
+		fdt_forget_range(first, last);
+		epoll_map_forget_range(first, last);
+	}
 	return ret;
 }
 
@@ -157,6 +187,7 @@ EXPORT void closefrom(int lowfd) {
 	int err = errno;
 	range_close((unsigned)lowfd, ~0u, real_closefrom, 0);
 	fdt_forget_range((unsigned)lowfd, ~0u);
+	epoll_map_forget_range((unsigned)lowfd, ~0u);
 	errno = err;
 }
 
@@ -164,13 +195,14 @@ EXPORT void closefrom(int lowfd) {
 
 /* newfd now refers to what oldfd refers to. */
 static void copy_entry(int oldfd, int newfd, struct sock *s) {
+	/* Whatever the number held before is gone (a socket closed where no
+	 * hook saw it ends here). */
+	fd_fresh(newfd, FD_UNKNOWN);
 	if (s) {
 		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 		fdt_set(newfd, s);
 	} else if (fdt_peek(oldfd) == FD_IGNORED) {
 		fdt_ignore(newfd);
-	} else {
-		fdt_forget(newfd);
 	}
 }
 
@@ -266,12 +298,8 @@ EXPORT int fcntl64(int fd, int cmd, ...) {
 	return traced_fcntl(real_fns.fcntl64 ? real_fns.fcntl64 : (real_init(), real_fns.fcntl64), fd, cmd, arg);
 }
 
-EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
-	va_list ap;
-	va_start(ap, request);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	int ret = REAL(ioctl)(fd, request, arg);
+static int traced_ioctl(int (*real)(int, IOCTL_REQUEST_T, ...), int fd, IOCTL_REQUEST_T request, void *arg) {
+	int ret = real(fd, request, arg);
 	int err = errno;
 	struct sock *s = traced(fd);
 	if (s) {
@@ -288,6 +316,51 @@ EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
 	}
 	errno = err;
 	return ret;
+}
+
+EXPORT int ioctl(int fd, IOCTL_REQUEST_T request, ...) {
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return traced_ioctl(&REAL(ioctl), fd, request, arg);
+}
+
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h). */
+EXPORT int __fcntl_time64(int fd, int cmd, ...) {
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return traced_fcntl(real_fns.__fcntl_time64 ? real_fns.__fcntl_time64 : (real_init(), real_fns.__fcntl_time64),
+			    fd, cmd, arg);
+}
+
+EXPORT int __ioctl_time64(int fd, unsigned long request, ...) {
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return traced_ioctl(&REAL(__ioctl_time64), fd, request, arg);
+}
+#endif
+
+/* fclose closes the FILE's fd inside libc, where no close hook runs: without
+ * this the number would keep its socket, and the next file opened on it
+ * would have its calls recorded in the dead socket's trace. */
+static int real_fclose(int fd, uint64_t f) {
+	(void)fd;
+	return REAL(fclose)((FILE *)(uintptr_t)f);
+}
+
+EXPORT int fclose(FILE *f) {
+	if (!f || !live()) return REAL(fclose)(f);
+	int saved = errno;
+	int fd = fileno(f); /* -1 for a stream with no fd (fmemopen) */
+	errno = saved;
+	if (fd < 0) return REAL(fclose)(f);
+	return tcpsnitch_close_hook(fd, real_fclose, (uint64_t)(uintptr_t)f);
 }
 
 EXPORT FILE *fdopen(int fd, const char *mode) {

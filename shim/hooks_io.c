@@ -10,6 +10,7 @@
 #include "android_optional.h"
 #include "addr.h"
 #include "capture.h"
+#include "extra.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
@@ -20,6 +21,7 @@
 static void record_io_on(struct sock *s, int type, int fd, ssize_t ret, size_t bytes, int flags,
 			 const struct sockaddr *addr, socklen_t addrlen) {
 	int err = errno;
+	if (ret < 0 && err == EFAULT) addr = NULL; /* may not be readable */
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.io.bytes = bytes;
@@ -98,7 +100,7 @@ static uint64_t fill_iov(struct event *ev, struct ev_msg *m, const struct iovec 
 	m->iovcnt = cnt > 0 ? (uint32_t)cnt : 0;
 	uint32_t *all = NULL;
 	if (iov && m->iovcnt > EV_IOV_INLINE && may_alloc) {
-		all = malloc(m->iovcnt * sizeof *all);
+		all = extra_alloc(m->iovcnt * sizeof *all);
 		if (all) {
 			ev->extra = all;
 			ev->extra_len = m->iovcnt * (uint32_t)sizeof *all;
@@ -137,6 +139,7 @@ static void record_msg(int type, int fd, ssize_t ret, int err, const struct msgh
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.msg.flags = flags;
+	if (ret < 0 && err == EFAULT) msg = NULL; /* may not be readable */
 	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMSG && ret >= 0) capture_after_send(s, fd);
@@ -150,14 +153,43 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
 	return ret;
 }
 
+/* Descriptors received over a unix socket (SCM_RIGHTS) land on fresh
+ * numbers: one that held a regular file may now hold a socket. Read on every
+ * recvmsg, traced or not (the carrier is a unix socket, never traced): a
+ * test of msg_controllen unless descriptors came. */
+static void fresh_from_cmsg(const struct msghdr *msg) {
+	if (LIKELY(!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))) return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int rfd;
+			memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof rfd);
+			fd_fresh(rfd, FD_UNKNOWN);
+		}
+	}
+}
+
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 	ssize_t ret = REAL(recvmsg)(fd, msg, flags);
 	int err = errno;
+	if (ret >= 0) fresh_from_cmsg(msg);
 	record_msg(EV_RECVMSG, fd, ret, err, msg, flags);
 	errno = err;
 	return ret;
 }
 
+/* Sum of the lengths the program passed in a message's iovecs. */
+static uint64_t msg_len(const struct msghdr *m) {
+	uint64_t total = 0;
+	for (size_t i = 0; m->msg_iov && i < (size_t)m->msg_iovlen; i++) total += m->msg_iov[i].iov_len;
+	return total;
+}
+
+/* mmsghdr_vec holds the messages the call transferred (the first ret; none
+ * when it failed): a program that polls recvmmsg(vlen=1024) on an empty
+ * socket must not cost 1 024 entries per call. bytes is still what the
+ * program asked for, over all vlen messages. */
 static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr *vec, unsigned vlen, int flags,
 			const struct timespec *timeout) {
 	struct sock *s = traced(fd);
@@ -172,17 +204,20 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 		ev.d.mmsg.timeout.sec = timeout->tv_sec;
 		ev.d.mmsg.timeout.nsec = timeout->tv_nsec;
 	}
+	if (ret < 0 && err == EFAULT) vec = NULL; /* the program's vector may not be readable */
+	for (unsigned i = 0; vec && i < vlen; i++) ev.d.mmsg.bytes += msg_len(&vec[i].msg_hdr);
+	unsigned n = ret > 0 && vec ? ((unsigned)ret < vlen ? (unsigned)ret : vlen) : 0;
+	ev.d.mmsg.done = n;
 	/* Not from a signal handler that interrupted us: malloc is not safe there. */
-	struct ev_mmsg_entry *e = vec && vlen && tstate_get()->depth == 0 ? calloc(vlen, sizeof *e) : NULL;
-	for (unsigned i = 0; vec && i < vlen; i++) {
+	struct ev_mmsg_entry *e = n && tstate_get()->depth == 0 ? extra_alloc(n * sizeof *e) : NULL;
+	for (unsigned i = 0; e && i < n; i++) {
 		struct event scratch = {0};
-		struct ev_msg tmp;
-		ev.d.mmsg.bytes += fill_msg(&scratch, e ? &e[i].msg : &tmp, &vec[i].msg_hdr, false);
-		if (e) e[i].transmitted = ret > 0 && i < (unsigned)ret ? vec[i].msg_len : 0;
+		fill_msg(&scratch, &e[i].msg, &vec[i].msg_hdr, false);
+		e[i].transmitted = vec[i].msg_len;
 	}
 	if (e) {
 		ev.extra = e;
-		ev.extra_len = vlen * (uint32_t)sizeof *e;
+		ev.extra_len = n * (uint32_t)sizeof *e;
 	}
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMMSG && ret > 0) capture_after_send(s, fd);
@@ -202,10 +237,52 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	struct timespec asked = timeout ? *timeout : (struct timespec){0, 0};
 	int ret = REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	int err = errno;
+	for (int i = 0; vec && i < ret; i++) fresh_from_cmsg(&vec[i].msg_hdr);
 	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, timeout ? &asked : NULL);
 	errno = err;
 	return ret;
 }
+
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h): the same calls; only
+ * timestamps in control messages and recvmmsg's timeout differ. */
+EXPORT ssize_t __sendmsg64(int fd, const struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(__sendmsg64)(fd, msg, flags);
+	int err = errno;
+	record_msg(EV_SENDMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags) {
+	ssize_t ret = REAL(__recvmsg64)(fd, msg, flags);
+	int err = errno;
+	if (ret >= 0) fresh_from_cmsg(msg);
+	record_msg(EV_RECVMSG, fd, ret, err, msg, flags);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __sendmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen, int flags) {
+	int ret = REAL(__sendmmsg64)(fd, vec, vlen, flags);
+	int err = errno;
+	record_mmsg(EV_SENDMMSG, fd, ret, err, vec, vlen, flags, NULL);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, void *timeout) {
+	const struct ts64 *t64 = timeout;
+	/* The kernel rewrites *timeout with the time left: keep the request. */
+	struct timespec asked = {t64 ? (time_t)t64->tv_sec : 0, t64 ? t64->tv_nsec : 0};
+	int ret = REAL(__recvmmsg64)(fd, vec, vlen, flags, timeout);
+	int err = errno;
+	for (int i = 0; vec && i < ret; i++) fresh_from_cmsg(&vec[i].msg_hdr);
+	record_mmsg(EV_RECVMMSG, fd, ret, err, vec, vlen, flags, t64 ? &asked : NULL);
+	errno = err;
+	return ret;
+}
+#endif
 
 static void record_iov(int type, int fd, ssize_t ret, int err, const struct iovec *iov, int cnt) {
 	struct sock *s = traced(fd);
@@ -214,6 +291,7 @@ static void record_iov(int type, int fd, ssize_t ret, int err, const struct iove
 	ev_init(&ev, type, ret, ret < 0, err);
 	memset(&ev.d.msg.msg, 0, sizeof ev.d.msg.msg);
 	ev.d.msg.flags = 0;
+	if (ret < 0 && err == EFAULT) iov = NULL; /* may not be readable */
 	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_get()->depth == 0);
 	record(s, fd, &ev);
 }

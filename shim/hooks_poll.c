@@ -135,6 +135,51 @@ EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct times
 	return ret;
 }
 
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h). */
+EXPORT int __select64(int nfds, fd_set *r, fd_set *w, fd_set *e, void *tvp) {
+	if (!tracing_active() || nfds <= 0) return REAL(__select64)(nfds, r, w, e, tvp);
+	const struct tv64 *tv = tvp;
+	struct select_req q;
+	select_save(&q, nfds, r, w, e);
+	struct ev_timeout t = {.set = tv != NULL, .sec = tv ? tv->tv_sec : 0, .nsec = tv ? tv->tv_usec * 1000 : 0};
+	int ret = REAL(__select64)(nfds, r, w, e, tvp);
+	int err = errno;
+	record_select(EV_SELECT, &q, nfds, r, w, e, ret, err, &t);
+	errno = err;
+	return ret;
+}
+
+static void set_ts64(struct ev_timeout *t, const struct ts64 *ts) {
+	t->set = ts != NULL;
+	t->sec = ts ? ts->tv_sec : 0;
+	t->nsec = ts ? ts->tv_nsec : 0;
+}
+
+EXPORT int __pselect64(int nfds, fd_set *r, fd_set *w, fd_set *e, const void *ts, const sigset_t *mask) {
+	if (!tracing_active() || nfds <= 0) return REAL(__pselect64)(nfds, r, w, e, ts, mask);
+	struct select_req q;
+	select_save(&q, nfds, r, w, e);
+	struct ev_timeout t;
+	set_ts64(&t, ts);
+	int ret = REAL(__pselect64)(nfds, r, w, e, ts, mask);
+	int err = errno;
+	record_select(EV_PSELECT, &q, nfds, r, w, e, ret, err, &t);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __ppoll64(struct pollfd *fds, nfds_t n, const void *ts, const sigset_t *mask) {
+	int ret = REAL(__ppoll64)(fds, n, ts, mask);
+	int err = errno;
+	struct ev_timeout t;
+	set_ts64(&t, ts);
+	record_poll(EV_PPOLL, fds, n, ret, err, &t);
+	errno = err;
+	return ret;
+}
+#endif
+
 EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
 	int ret = REAL(epoll_ctl)(epfd, op, fd, event);
 	int err = errno;
@@ -144,7 +189,9 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
 		ev_init(&ev, EV_EPOLL_CTL, ret, ret < 0, err);
 		ev.d.epoll.op = op;
 		ev.d.epoll.timeout = 0;
-		/* EPOLL_CTL_DEL may pass NULL (allowed since Linux 2.6.9). */
+		/* EPOLL_CTL_DEL may pass NULL (allowed since Linux 2.6.9); an
+		 * EFAULT event may not be readable. */
+		if (ret < 0 && err == EFAULT) event = NULL;
 		ev.d.epoll.events = event ? event->events : 0;
 		record(s, fd, &ev);
 		if (ret == 0 && op == EPOLL_CTL_DEL) epoll_map_del(epfd, fd);

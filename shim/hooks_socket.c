@@ -13,6 +13,7 @@
 /* A new fd from socket() or accept*(): a fresh record if it is an internet
  * socket. Returns it, or NULL (and the fd is marked as not traced). */
 static struct sock *track_new_fd(int fd, const struct ev_sockinfo *info) {
+	fd_fresh(fd, FD_UNKNOWN); /* ends a socket closed where we did not see it */
 	if (!sock_is_inet_domain(info->domain)) {
 		fdt_ignore(fd);
 		return NULL;
@@ -45,6 +46,8 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
 	int ret = REAL(socketpair)(domain, type, protocol, sv);
 	if (ret == 0 && tracing_active()) {
 		/* Only AF_UNIX supports pairs on Linux: never traced. */
+		fd_fresh(sv[0], FD_UNKNOWN);
+		fd_fresh(sv[1], FD_UNKNOWN);
 		fdt_ignore(sv[0]);
 		fdt_ignore(sv[1]);
 	}
@@ -56,6 +59,7 @@ static void record_addr_call(int type, int fd, int ret, int err, const struct so
 	if (!s) return;
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
+	if (ret < 0 && err == EFAULT) addr = NULL; /* may not be readable */
 	addr_from_sockaddr(&ev.d.addr, addr, len);
 	record(s, fd, &ev);
 	if (ret == 0 || (type == EV_CONNECT && err == EINPROGRESS)) capture_maybe_start(s, fd);
@@ -135,7 +139,9 @@ static void record_accept(int type, int lfd, int ret, int err, const struct sock
 			  int flags) {
 	struct sock *ls = traced(lfd);
 	if (!ls) {
-		if (ret >= 0 && tracing_active()) fdt_forget(ret); /* classify on use */
+		/* The listener is not an internet socket (or not known yet):
+		 * neither is the new fd (or classify it on use). */
+		if (ret >= 0) fd_fresh(ret, fdt_peek(lfd) == FD_IGNORED ? FD_IGNORED : FD_UNKNOWN);
 		return;
 	}
 	struct event ev;
@@ -176,9 +182,18 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
 
 /* Reads the option value the program passed or got, for the options whose
  * value is an int, a timeval or a linger. */
-static void read_optval(struct event *ev, int level, int name, const void *val, socklen_t len) {
+static void read_optval(struct event *ev, int level, int name, const void *val, socklen_t len, bool tv64) {
 	ev->d.sockopt.has_val = 0;
 	if (!val) return;
+	if (tv64) { /* struct __kernel_sock_timeval: two 64-bit fields */
+		if ((size_t)len < 2 * sizeof(int64_t)) return;
+		int64_t f[2];
+		memcpy(f, val, sizeof f);
+		ev->d.sockopt.val = f[0];
+		ev->d.sockopt.val2 = f[1];
+		ev->d.sockopt.has_val = 1;
+		return;
+	}
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) && (size_t)len >= sizeof(struct timeval)) {
 		const struct timeval *tv = val;
 		ev->d.sockopt.val = tv->tv_sec;
@@ -200,12 +215,22 @@ static void read_optval(struct event *ev, int level, int name, const void *val, 
 static void record_sockopt(int type, int fd, int ret, int err, int level, int name, const void *val, socklen_t len) {
 	struct sock *s = traced(fd);
 	if (!s) return;
+	/* A program built with 64-bit time_t on a 32-bit target passes
+	 * SO_RCVTIMEO_NEW where its source says SO_RCVTIMEO: recorded under the
+	 * name the program wrote, its value read as the 64-bit pair it is. */
+	bool tv64 = false;
+#ifdef SO_RCVTIMEO_NEW
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW)) {
+		name = name == SO_RCVTIMEO_NEW ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD;
+		tv64 = true;
+	}
+#endif
 	struct event ev;
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.sockopt.level = level;
 	ev.d.sockopt.optname = name;
 	ev.d.sockopt.optlen = len;
-	if (ret == 0) read_optval(&ev, level, name, val, len);
+	if (ret == 0) read_optval(&ev, level, name, val, len, tv64);
 	else ev.d.sockopt.has_val = 0;
 	record(s, fd, &ev);
 }
@@ -213,7 +238,7 @@ static void record_sockopt(int type, int fd, int ret, int err, int level, int na
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len) {
 	int ret = REAL(getsockopt)(fd, level, name, val, len);
 	int err = errno;
-	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len ? *len : 0);
+	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len && !(ret < 0 && err == EFAULT) ? *len : 0);
 	errno = err;
 	return ret;
 }
@@ -225,6 +250,25 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	errno = err;
 	return ret;
 }
+
+#ifdef TCPSNITCH_TIME64
+/* 32-bit programs with 64-bit time_t (time64.h). */
+EXPORT int __getsockopt64(int fd, int level, int name, void *val, socklen_t *len) {
+	int ret = REAL(__getsockopt64)(fd, level, name, val, len);
+	int err = errno;
+	record_sockopt(EV_GETSOCKOPT, fd, ret, err, level, name, val, len && !(ret < 0 && err == EFAULT) ? *len : 0);
+	errno = err;
+	return ret;
+}
+
+EXPORT int __setsockopt64(int fd, int level, int name, const void *val, socklen_t len) {
+	int ret = REAL(__setsockopt64)(fd, level, name, val, len);
+	int err = errno;
+	record_sockopt(EV_SETSOCKOPT, fd, ret, err, level, name, val, len);
+	errno = err;
+	return ret;
+}
+#endif
 
 static void record_simple(int type, int fd, int ret, int err) {
 	struct sock *s = traced(fd);

@@ -2,7 +2,8 @@
  * syscall(SYS_close, fd) (libuv, hence Node.js, does, to avoid a
  * cancellation point): without this hook those sockets would never get
  * their close, and a file later opened on the same fd number would be
- * taken for the dead socket. Other system calls pass straight through. */
+ * taken for the dead socket. System calls that hand out an fd make its
+ * number fresh (fd_fresh); other system calls pass straight through. */
 #include <stdarg.h>
 #include <sys/syscall.h>
 
@@ -16,6 +17,43 @@ static int raw_close(int fd, uint64_t tag) {
 	return (int)REAL(syscall)(SYS_close, fd);
 }
 
+static bool returns_fd(long n) {
+	switch (n) {
+#ifdef SYS_open
+	case SYS_open:
+#endif
+#ifdef SYS_creat
+	case SYS_creat:
+#endif
+#ifdef SYS_openat2
+	case SYS_openat2:
+#endif
+#ifdef SYS_pidfd_open
+	case SYS_pidfd_open:
+#endif
+#ifdef SYS_pidfd_getfd
+	case SYS_pidfd_getfd:
+#endif
+#ifdef SYS_memfd_create
+	case SYS_memfd_create:
+#endif
+#ifdef SYS_userfaultfd
+	case SYS_userfaultfd:
+#endif
+#ifdef SYS_dup
+	case SYS_dup:
+#endif
+	case SYS_openat:
+	case SYS_socket:
+	case SYS_accept4:
+	case SYS_eventfd2:
+	case SYS_epoll_create1:
+		return true;
+	default:
+		return false;
+	}
+}
+
 EXPORT long syscall(long number, ...) {
 	va_list ap;
 	va_start(ap, number);
@@ -23,5 +61,11 @@ EXPORT long syscall(long number, ...) {
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
 	if (number == SYS_close && tracing_active()) return tcpsnitch_close_hook((int)a1, raw_close, 0);
-	return REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
+	long ret = REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
+	if (ret >= 0 && returns_fd(number)) {
+		int err = errno;
+		fd_fresh((int)ret, FD_UNKNOWN); /* pidfd_getfd may return anything */
+		errno = err;
+	}
+	return ret;
 }

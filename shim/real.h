@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "time64.h"
+
 #ifdef __ANDROID__
 typedef __sighandler_t sighandler_t;
 #endif

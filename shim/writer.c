@@ -12,7 +12,9 @@
 
 #include "capture.h"
 #include "event_json.h"
+#include "extra.h"
 #include "outbuf.h"
+#include "procname.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -41,25 +43,6 @@ static bool procdir_failed;
 
 /* ---- process directory ---- */
 
-static void app_name(char *out, size_t len) {
-	/* argv[0] as it is now (an Android app process has been renamed to
-	 * its package by the time it opens sockets). */
-	char buf[512] = "";
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = REAL(read)(fd, buf, sizeof buf - 1);
-		REAL(close)(fd);
-		buf[n > 0 ? n : 0] = 0;
-	}
-	const char *base = strrchr(buf, '/');
-	base = base ? base + 1 : buf;
-	if (!*base) base = "app";
-	size_t i = 0;
-	for (; base[i] && i < len - 1 && i < 64; i++)
-		out[i] = (base[i] == ':' || base[i] == ' ') ? '_' : base[i];
-	out[i] = 0;
-}
-
 static pthread_mutex_t procdir_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *procdir_create(void);
@@ -72,11 +55,13 @@ const char *procdir_get(void) {
 	return d;
 }
 
+const char *procdir_if_made(void) { return __atomic_load_n(&procdir_ready, __ATOMIC_ACQUIRE) ? procdir : NULL; }
+
 static const char *procdir_create(void) {
 	if (procdir[0]) return procdir;
 	if (procdir_failed || !opt.dir[0]) return NULL;
 	char name[80];
-	app_name(name, sizeof name);
+	procname_get(name, sizeof name); /* procname.h */
 	for (int i = 0; i < 100000; i++) {
 		char path[sizeof procdir];
 		snprintf(path, sizeof path, "%s/%s_%03d", opt.dir, name, i);
@@ -151,7 +136,7 @@ static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
 			event_json_line(&c->ev[i], o);
-			free(c->ev[i].extra);
+			extra_free(c->ev[i].extra, c->ev[i].extra_len);
 			n++;
 		}
 		struct chunk *next = c->next;

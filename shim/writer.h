@@ -31,5 +31,7 @@ bool lock_bounded(pthread_mutex_t *m, int max_ms);
 bool write_all(int fd, const char *p, size_t n);
 /* <trace dir>/<app>_NNN, created on first use; NULL if it cannot be. */
 const char *procdir_get(void);
+/* The same once made, else NULL (never creates it). */
+const char *procdir_if_made(void);
 
 #endif

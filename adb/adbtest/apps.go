@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"sort"
@@ -290,11 +291,23 @@ func (d *Device) runningApp(pkg string) *appProc {
 // on a phone the process takes the package name (pidof, ps) only after the
 // linker has loaded its libraries and the runtime started; here, once the
 // simulated linker has let app_process go on to exec the program.
+//
+// The simulated linker answers before app_process execs the program, so the
+// name is given only once that exec is done (the process no longer runs
+// simctl): on a phone the libraries are mapped by then, and a reader of
+// /proc/<pid>/maps must find them.
 func (d *Device) namedApp(pkg string) *appProc {
-	if a := d.runningApp(pkg); a != nil && a.named.Load() {
+	if a := d.runningApp(pkg); a != nil && a.named.Load() && d.pastExec(a.appPid()) {
 		return a
 	}
 	return nil
+}
+
+// pastExec tells whether process pid has left the simulated app_process
+// (simctl) for the app's program.
+func (d *Device) pastExec(pid int) bool {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	return err == nil && exe != d.Path("/system/bin/simctl")
 }
 
 // markNamed records that the process pid passed the linker. It is the

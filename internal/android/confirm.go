@@ -51,20 +51,20 @@ func confirmTraced(ctx context.Context, d adb.Device, s *Session, files appFiles
 		for _, pid := range pids {
 			// The process takes its name after the linker ran, but read
 			// twice a moment apart all the same before calling it untraced.
-			// Maps that cannot be read mean the process is gone (a short
-			// app exits at once): the trace directory then says.
-			read := false
+			// Maps that cannot be read mean the process is gone (an app that
+			// did its work and exited): its trace, if any, says the rest.
+			readable := false
 			for try := 0; try < 2; try++ {
 				maps, err := files.read(fmt.Sprintf("/proc/%d/maps", pid))
 				if err == nil && strings.Contains(maps, s.Lib) {
 					return nil
 				}
-				read = read || err == nil
+				readable = readable || err == nil
 				if try == 0 {
 					sleep(ctx, 300*time.Millisecond)
 				}
 			}
-			if read {
+			if readable && processAlive(files, pid) {
 				return &NotTracedError{Package: s.Package, Reason: untracedReason(s, sdk, pid)}
 			}
 		}
@@ -85,6 +85,13 @@ func confirmTraced(ctx context.Context, d adb.Device, s *Session, files appFiles
 			return err
 		}
 	}
+}
+
+// processAlive tells whether pid still exists: an exiting process's maps
+// read empty, which is not a process without the library.
+func processAlive(files appFiles, pid int) bool {
+	_, err := files.read(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil
 }
 
 func untracedReason(s *Session, sdk, pid int) string {
