@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -47,4 +48,22 @@ func flagName(f *pflag.Flag) string {
 		return "--" + f.Name
 	}
 	return fmt.Sprintf("-%s (--%s)", f.Shorthand, f.Name)
+}
+
+// globalFlagsBlock is the part of cobra's usage template that lists a
+// command's inherited flags.
+const globalFlagsBlock = "{{if .HasAvailableInheritedFlags}}\n\nGlobal Flags:\n" +
+	"{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}"
+
+// scopeSettingsHelp makes the help of the commands that refuse the
+// settings flags stop listing them as "Global Flags": the root's template
+// (which its subcommands inherit) goes without that block, and config's
+// keeps it. The root lists them among its own flags either way.
+func scopeSettingsHelp(root, config *cobra.Command) {
+	tmpl := root.UsageTemplate()
+	if !strings.Contains(tmpl, globalFlagsBlock) {
+		return // another cobra template: leave it
+	}
+	root.SetUsageTemplate(strings.Replace(tmpl, globalFlagsBlock, "", 1))
+	config.SetUsageTemplate(tmpl)
 }

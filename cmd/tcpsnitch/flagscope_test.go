@@ -39,4 +39,12 @@ func TestSettingsFlagsOnlyWhereTheyMeanSomething(t *testing.T) {
 	if r := runCLI(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.out, "tcpsnitch version ") {
 		t.Errorf("version: exit %d stdout %q stderr %q", r.code, r.out, r.errOut)
 	}
+	// Their help lists the settings flags only where they are taken.
+	for args, listed := range map[string]bool{"version --help": false, "devices --help": false, "help report": false,
+		"config --help": true, "--help": true} {
+		r := runCLI(t, "", strings.Fields(args)...)
+		if r.code != 0 || strings.Contains(r.out, "--tcp-info-bytes") != listed {
+			t.Errorf("%s: exit %d, lists --tcp-info-bytes: %v, want %v\n%s", args, r.code, !listed, listed, r.out)
+		}
+	}
 }

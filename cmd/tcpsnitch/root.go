@@ -77,8 +77,10 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
-	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams, opts), newDevicesCmd(streams))
+	configCmd := newConfigCmd(streams, opts)
+	cmd.AddCommand(newVersionCmd(streams), configCmd, newDevicesCmd(streams))
 	cmd.AddCommand(newReportCmd(streams))
+	scopeSettingsHelp(cmd, configCmd)
 	return cmd
 }
 
