@@ -37,8 +37,9 @@ func (k RootKind) String() string {
 // first su with a prompt on the phone's screen (Superuser request, up to a
 // minute before its automatic answer); KernelSU and AOSP su answer at once.
 type RootWait struct {
-	// Notice is called once when su has not answered after NoticeAfter
-	// (default 1 s): the user should look at the phone.
+	// Notice, if set, is called once when su has not answered after
+	// NoticeAfter (default 1 s): the user should look at the phone. Such a
+	// wait also tells a denied prompt from a standing refusal.
 	Notice      func()
 	NoticeAfter time.Duration
 	// Timeout gives up on an su that does not answer (default
@@ -154,7 +155,7 @@ func (p *suProbe) run(cmdline string) (Result, error) {
 	defer cancel()
 	p.mu.Lock()
 	p.active = true
-	if !p.fired && p.w.Notice != nil {
+	if !p.fired {
 		p.timer = time.AfterFunc(p.w.NoticeAfter, p.notice)
 	}
 	p.mu.Unlock()
@@ -171,7 +172,7 @@ func (p *suProbe) notice() {
 	fire := p.active && !p.fired
 	p.fired = p.fired || fire
 	p.mu.Unlock()
-	if fire {
+	if fire && p.w.Notice != nil {
 		p.w.Notice()
 	}
 }
