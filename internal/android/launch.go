@@ -83,7 +83,6 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 	if err := checkDomain(d, info); err != nil {
 		return nil, err
 	}
-
 	props, err := adb.GetProps(d, "ro.build.version.sdk", "ro.product.cpu.abilist", "ro.product.cpu.abi",
 		"ro.product.cpu.abilist64", "ro.product.cpu.abilist32", "dalvik.vm.force-java-zygote-fork-loop")
 	if err != nil {
