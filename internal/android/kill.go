@@ -60,7 +60,7 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 			fmt.Fprintf(o.Log, format+"\n", a...)
 		}
 	}
-	pkg, err := adb.FindPackage(d, o.Query)
+	pkg, err := findPackage(d, o.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 	if err != nil {
 		return nil, err
 	}
-	files, root, err := accessFor(d, pkg, info)
+	files, root, err := accessFor(d, pkg, info, logf)
 	if err != nil && s != nil {
 		return nil, err
 	}
@@ -127,8 +127,8 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 
 // accessFor picks how to reach the app's data dir: run-as for a
 // debuggable app, else root (switched on if it is `adb root`).
-func accessFor(d adb.Device, pkg string, info adb.PackageInfo) (appFiles, adb.Root, error) {
-	kind, err := adb.DetectRoot(d)
+func accessFor(d adb.Device, pkg string, info adb.PackageInfo, logf func(string, ...any)) (appFiles, adb.Root, error) {
+	kind, err := detectRoot(d, logf)
 	if err != nil {
 		return nil, adb.Root{}, err
 	}

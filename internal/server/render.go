@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,12 +47,23 @@ var funcs = template.FuncMap{
 	"str":       func(b []byte) string { return string(b) },
 	"connLabel": func(c string) string { return strings.ReplaceAll(c, "_", " ") },
 	"add":       func(a, b int) int { return a + b },
+	"list":      func(v ...string) []string { return v },
+	"num":       func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+	"pct":       func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
+	"anchor":    func(s string) string { return "s-" + strings.Map(anchorRune, s) },
+}
+
+func anchorRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+		return r
+	}
+	return '-'
 }
 
 // pages: one template set per page, each the base layout plus the page.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, p := range []string{"list", "trace", "process", "socket", "events", "new", "error"} {
+	for _, p := range []string{"list", "trace", "process", "socket", "events", "new", "error", "stats"} {
 		out[p] = template.Must(template.New("base.html").Funcs(funcs).ParseFS(assets, "templates/base.html", "templates/partials.html", "templates/"+p+".html"))
 	}
 	return out

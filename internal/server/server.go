@@ -60,7 +60,12 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET "+base+"/events", s.events)
 		mux.HandleFunc("GET "+base+"/processes/{proc}", s.process)
 		mux.HandleFunc("GET "+base+"/processes/{proc}/sockets/{idx}", s.socket)
+		mux.HandleFunc("GET "+base+"/stats", s.traceStats)
 	}
+	mux.HandleFunc("GET /stats", s.statsPage)
+	mux.HandleFunc("GET /api/stats", s.statsPage)
+	mux.HandleFunc("GET /stats.csv", s.statsCSV)
+	mux.HandleFunc("POST /stats/specialised", s.flagSpecialised)
 	mux.HandleFunc("GET /app_traces/{key}/events.csv", s.exportCSV)
 	mux.HandleFunc("GET /app_traces/{key}/events.json", s.exportJSON)
 	mux.HandleFunc("GET /app_traces/{key}/archive", s.downloadArchive)

@@ -180,6 +180,8 @@ type Store interface {
 	CountEvents(ctx context.Context, f EventFilter) (int64, error)
 	EventTypes(ctx context.Context, traceID int64) ([]Count, error)
 
+	StatsStore // statistics (stats.go)
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -194,6 +196,9 @@ type ImportWriter interface {
 	FinishSocket(s *Socket) error
 	FinishProcess(p *Process) error
 	AddFile(traceID int64, f File) error
+	// PutStats stores the trace's statistics aggregate with the import
+	// (stats.go), so it counts exactly when the trace is imported.
+	PutStats(agg []byte) error
 	Finish(processes, sockets, events int64) error
 	Abort()
 }
