@@ -184,3 +184,22 @@ func (d *device) waitRoot(timeout time.Duration) error {
 	}
 	return fmt.Errorf("adb root: device %s did not come back as root within %s", d.serial, timeout)
 }
+
+// withTimeout bounds sh's commands by timeout when sh is a device (whose
+// commands a context can end); other Shellers are returned as they are.
+func withTimeout(sh Sheller, timeout time.Duration) (Sheller, context.CancelFunc) {
+	d, ok := sh.(*device)
+	if !ok {
+		return sh, func() {}
+	}
+	ctx, cancel := context.WithTimeout(d.context(), timeout)
+	c := *d
+	c.ctx = ctx
+	return &c, cancel
+}
+
+// parentDone: the context sh was given (Ctrl-C) has ended.
+func parentDone(sh Sheller) bool {
+	d, ok := sh.(*device)
+	return ok && d.context().Err() != nil
+}

@@ -23,7 +23,14 @@ type DeviceInfo struct {
 	SDK     string   // ro.build.version.sdk, e.g. "34"
 	Release string   // ro.build.version.release, e.g. "14"
 	ABIs    []string // ro.product.cpu.abilist, most preferred first
-	Root    RootKind
+	// What is known about root without running su (on Magisk every su
+	// shows a toast, and the first one asks the user): RootAdbd when
+	// adbd runs as root, else RootNone; SuInstalled when an su is on the
+	// shell's PATH; AdbRootable on userdebug/eng builds, where `adb root`
+	// works. DetectRoot tells which su works, when root is needed.
+	Root        RootKind
+	SuInstalled bool
+	AdbRootable bool
 	// Err is why the properties of an online device could not be read.
 	Err error
 }
@@ -115,7 +122,8 @@ func (c *Client) states() (map[string]string, error) {
 }
 
 // Devices lists every attached device; online ones are queried for their
-// Android version, ABIs and root variant (without side effects).
+// Android version, ABIs and what is known about root without running su
+// (without side effects on the phone: no prompt, no toast).
 func (c *Client) Devices() ([]DeviceInfo, error) {
 	out, err := hostQuery(c.addr, "host:devices-l")
 	if err != nil {
@@ -140,7 +148,7 @@ func (c *Client) Devices() ([]DeviceInfo, error) {
 // describe fills the property-based fields of info from the device.
 func describe(d Device, info *DeviceInfo) error {
 	props, err := GetProps(d, "ro.build.version.sdk", "ro.build.version.release",
-		"ro.product.cpu.abilist", "ro.product.cpu.abi", "ro.product.model")
+		"ro.product.cpu.abilist", "ro.product.cpu.abi", "ro.product.model", "ro.debuggable", "ro.build.type")
 	if err != nil {
 		return err
 	}
@@ -150,9 +158,21 @@ func describe(d Device, info *DeviceInfo) error {
 	if info.Model == "" {
 		info.Model = props["ro.product.model"]
 	}
-	root, err := DetectRoot(d)
-	info.Root = root
-	return err
+	info.AdbRootable = props["ro.debuggable"] == "1" && props["ro.build.type"] != "user"
+	uid, err := UID(d)
+	if err != nil {
+		return err
+	}
+	if uid == 0 {
+		info.Root = RootAdbd
+	}
+	// `command -v` looks su up without running it.
+	r, err := d.ShellLine("command -v su")
+	if err != nil {
+		return err
+	}
+	info.SuInstalled = r.Status == 0 && strings.TrimSpace(r.Output) != ""
+	return nil
 }
 
 // ABIList splits ro.product.cpu.abilist; devices before Android 5 only

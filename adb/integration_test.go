@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tcpsnitch/tcpsnitch/adb"
 	"github.com/tcpsnitch/tcpsnitch/adb/adbtest"
@@ -78,19 +80,83 @@ func TestPushReadFileAndPullDir(t *testing.T) {
 	}
 }
 
+// Devices says what is known about root without running su (a toast on
+// Magisk, a prompt the first time); DetectRoot runs it and finds the variant.
 func TestDevicesAndRootDetection(t *testing.T) {
-	for root, want := range map[string]adb.RootKind{
-		adbtest.RootSuC: adb.RootSuC, adbtest.RootSu0: adb.RootSu0, adbtest.RootNone: adb.RootNone,
+	for root, want := range map[string]struct {
+		kind                 adb.RootKind
+		installed, userdebug bool
+	}{
+		adbtest.RootSuC: {adb.RootSuC, true, false}, adbtest.RootSu0: {adb.RootSu0, true, true}, adbtest.RootNone: {adb.RootNone, false, false},
 	} {
-		_, c, _ := open(t, adbtest.Config{Model: "Sim", SDK: 28, ABIs: []string{"arm64-v8a", "armeabi-v7a"}, Root: root})
+		d, c, dev := open(t, adbtest.Config{Model: "Sim", SDK: 28, ABIs: []string{"arm64-v8a", "armeabi-v7a"}, Root: root})
 		devs, err := c.Devices()
 		if err != nil || len(devs) != 1 {
 			t.Fatalf("%s: %+v, %v", root, devs, err)
 		}
 		got := devs[0]
-		if got.Root != want || got.SDK != "28" || strings.Join(got.ABIs, ",") != "arm64-v8a,armeabi-v7a" || !got.Online() {
+		if got.Root != adb.RootNone || got.SuInstalled != want.installed || got.AdbRootable != want.userdebug ||
+			got.SDK != "28" || strings.Join(got.ABIs, ",") != "arm64-v8a,armeabi-v7a" || !got.Online() {
 			t.Errorf("%s: got %+v", root, got)
 		}
+		if n := suCommands(d); n != 0 {
+			t.Errorf("%s: Devices ran su %d times", root, n)
+		}
+		kind, err := adb.DetectRoot(dev, adb.RootWait{})
+		if err != nil || kind != want.kind {
+			t.Errorf("%s: DetectRoot = %q, %v; want %q", root, kind, err, want.kind)
+		}
+	}
+}
+
+func suCommands(d *adbtest.Device) int {
+	n := 0
+	for _, argv := range d.Commands() {
+		if argv[0] == "su" {
+			n++
+		}
+	}
+	return n
+}
+
+// Magisk's first su from the shell waits for the user's answer on the
+// phone: the notice is given while waiting, a grant is remembered, a
+// denial (or the prompt's timeout) is told from a standing refusal and
+// from no root at all, and an su that never answers ends in a timeout.
+func TestDetectRootWaitsForTheGrant(t *testing.T) {
+	var notices atomic.Int32
+	wait := adb.RootWait{Notice: func() { notices.Add(1) }}
+
+	d, _, dev := open(t, adbtest.Config{Root: adbtest.RootSuC, SuPrompt: adbtest.SuPrompt{Answer: 3 * time.Second}})
+	if kind, err := adb.DetectRoot(dev, wait); err != nil || kind != adb.RootSuC || notices.Load() != 1 {
+		t.Fatalf("granted: %q, %v, %d notices", kind, err, notices.Load())
+	}
+	// Granted "forever": the next su passes without a prompt.
+	if kind, err := adb.DetectRoot(dev, adb.RootWait{Notice: func() { t.Error("second prompt") }, NoticeAfter: time.Minute}); err != nil || kind != adb.RootSuC {
+		t.Fatalf("after the grant: %q, %v", kind, err)
+	}
+	if n := suCommands(d); n != 2 {
+		t.Errorf("%d su commands, want 2", n)
+	}
+
+	notices.Store(0)
+	_, _, dev = open(t, adbtest.Config{Root: adbtest.RootSuC, SuPrompt: adbtest.SuPrompt{Answer: 3 * time.Second, Deny: true}})
+	var de *adb.RootDeniedError
+	if _, err := adb.DetectRoot(dev, wait); !errors.As(err, &de) || !de.Prompted || notices.Load() != 1 ||
+		!strings.Contains(err.Error(), "denied or timed out") {
+		t.Fatalf("prompt denied: %v (%d notices)", err, notices.Load())
+	}
+
+	_, _, dev = open(t, adbtest.Config{Root: adbtest.RootSuC, SuDenied: true})
+	if _, err := adb.DetectRoot(dev, adb.RootWait{NoticeAfter: time.Minute}); !errors.As(err, &de) || de.Prompted ||
+		!strings.Contains(err.Error(), "refused root to the shell") {
+		t.Fatalf("policy deny: %v", err)
+	}
+
+	_, _, dev = open(t, adbtest.Config{Root: adbtest.RootSuC, SuPrompt: adbtest.SuPrompt{Answer: time.Minute}})
+	var te *adb.RootTimeoutError
+	if _, err := adb.DetectRoot(dev, adb.RootWait{Timeout: 2 * time.Second}); !errors.As(err, &te) || !strings.Contains(err.Error(), "no answer within 2s") {
+		t.Fatalf("no answer: %v", err)
 	}
 }
 

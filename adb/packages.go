@@ -38,6 +38,17 @@ func FindPackage(sh Sheller, query string) (string, error) {
 	return matchPackage(parsePackageList(out), query)
 }
 
+// FindPackageAnyUser is FindPackage over the packages of every user
+// (`pm list packages -u`: with those user 0 lacks but another user, a work
+// profile, has). PackageInfo.Users says which users have it.
+func FindPackageAnyUser(sh Sheller, query string) (string, error) {
+	out, err := Run(sh, "pm", "list", "packages", "-u")
+	if err != nil {
+		return "", fmt.Errorf("listing packages: %w", err)
+	}
+	return matchPackage(parsePackageList(out), query)
+}
+
 func parsePackageList(out string) []string {
 	var pkgs []string
 	for _, line := range strings.Split(out, "\n") {
@@ -80,6 +91,10 @@ type PackageInfo struct {
 	// Signature is the hash dumpsys prints for the signing certificate
 	// (PackageSignatures{… [hash]}): the same certificate, the same hash.
 	Signature string
+	// Users the package is installed for ("User N: … installed=true"
+	// lines, Android 4.2 on): 0 is the owner, 10 and above a work profile
+	// or another user. Empty when dumpsys has no such lines.
+	Users []int
 }
 
 // Package reads the facts tcpsnitch needs about one installed package.
@@ -108,6 +123,12 @@ func parseDumpsysPackage(out, name string) (PackageInfo, error) {
 			continue
 		}
 		if !in {
+			continue
+		}
+		if user, ok := parseUserState(t); ok {
+			if user >= 0 {
+				info.Users = append(info.Users, user)
+			}
 			continue
 		}
 		for _, field := range strings.Fields(t) {
@@ -145,6 +166,26 @@ func parseDumpsysPackage(out, name string) (PackageInfo, error) {
 		return info, fmt.Errorf("dumpsys package %s: no uid in its output (is it installed?)", name)
 	}
 	return info, nil
+}
+
+// parseUserState reads a "User 10: ceDataInode=… installed=true …" line:
+// ok when it is one, user -1 when the package is not installed for it.
+func parseUserState(line string) (user int, ok bool) {
+	rest, found := strings.CutPrefix(line, "User ")
+	if !found {
+		return 0, false
+	}
+	num, states, found := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(num)
+	if !found || err != nil {
+		return 0, false
+	}
+	for _, f := range strings.Fields(states) {
+		if f == "installed=true" {
+			return n, true
+		}
+	}
+	return -1, true
 }
 
 // parseSignature reads the certificate hash of a PackageSignatures dump:

@@ -84,6 +84,9 @@ Packages:
     versionName=2.1 beta (build 7)
     dataDir=/data/user/0/com.example.app
     flags=[ DEBUGGABLE HAS_CODE ALLOW_CLEAR_USER_DATA ]
+    User 0: ceDataInode=2345 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled=0 instant=false virtual=false
+    User 10: ceDataInode=0 installed=false hidden=false suspended=false stopped=true notLaunched=true enabled=0 instant=false virtual=false
+    User 11: ceDataInode=6789 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled=0 instant=false virtual=false
 Hidden system packages:
   Package [com.example.app] (ffff):
     userId=1
@@ -97,8 +100,8 @@ func TestParseDumpsysPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := PackageInfo{Name: "com.example.app", UID: 10123, VersionName: "2.1 beta (build 7)",
-		PrimaryABI: "armeabi-v7a", DataDir: "/data/user/0/com.example.app", Debuggable: true}
-	if got != want {
+		PrimaryABI: "armeabi-v7a", DataDir: "/data/user/0/com.example.app", Debuggable: true, Users: []int{0, 11}}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 	noNative := strings.NewReplacer("primaryCpuAbi=armeabi-v7a", "primaryCpuAbi=null", " DEBUGGABLE", "").Replace(dumpsysSample)
@@ -146,7 +149,7 @@ func TestDetectRootVariants(t *testing.T) {
 			"getprop": {Output: "[ro.debuggable]: [0]\n[ro.build.type]: [user]\n"}}, RootNone},
 	}
 	for _, c := range cases {
-		got, err := DetectRoot(&fakeShell{answers: c.answers})
+		got, err := DetectRoot(&fakeShell{answers: c.answers}, RootWait{})
 		if err != nil || got != c.want {
 			t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
 		}

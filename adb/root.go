@@ -1,7 +1,12 @@
 package adb
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"time"
 )
 
 // RootKind is how a shell command can get root on a device.
@@ -28,10 +33,56 @@ func (k RootKind) String() string {
 	return string(k)
 }
 
+// RootWait is how DetectRoot waits for su. Magisk answers the shell's
+// first su with a prompt on the phone's screen (Superuser request, up to a
+// minute before its automatic answer); KernelSU and AOSP su answer at once.
+type RootWait struct {
+	// Notice, if set, is called once when su has not answered after
+	// NoticeAfter (default 1 s): the user should look at the phone. Such a
+	// wait also tells a denied prompt from a standing refusal.
+	Notice      func()
+	NoticeAfter time.Duration
+	// Timeout gives up on an su that does not answer (default
+	// RootGrantTimeout). It needs a Device (a plain Sheller cannot be
+	// cancelled).
+	Timeout time.Duration
+}
+
+// RootGrantTimeout is longer than Magisk's longest request timeout (60 s),
+// after which Magisk itself answers (deny, by default).
+var RootGrantTimeout = 90 * time.Second
+
+// RootDeniedError: su is installed but did not give root to the shell.
+type RootDeniedError struct {
+	// Prompted: su kept us waiting before refusing, so the phone asked
+	// the user (Magisk): nobody tapped Grant before its timeout, or Deny
+	// was tapped. Otherwise the refusal was a standing policy.
+	Prompted bool
+}
+
+func (e *RootDeniedError) Error() string {
+	if e.Prompted {
+		return "su did not give root: the grant request on the phone was denied or timed out (Magisk asks on the phone's screen): " +
+			"unlock the phone, run again and tap Grant"
+	}
+	return "su refused root to the shell (Permission denied): allow Shell in the root manager " +
+		"(Magisk: Superuser list, with Superuser access \"Apps and ADB\"), then retry"
+}
+
+// RootTimeoutError: su did not answer at all.
+type RootTimeoutError struct{ After time.Duration }
+
+func (e *RootTimeoutError) Error() string {
+	return fmt.Sprintf("su gave no answer within %s (a root grant prompt on the phone that nobody answered?): "+
+		"unlock the phone, run again and answer the prompt (Magisk: Grant)", e.After)
+}
+
 // DetectRoot finds how root is available, without changing anything on the
 // device (it never restarts adbd). su variants are preferred over adb root
-// because they do not drop the connection.
-func DetectRoot(sh Sheller) (RootKind, error) {
+// because they do not drop the connection. su is run (`su -c id`), which
+// on Magisk may ask the user on the phone and shows a toast: only call it
+// when root is needed (DeviceInfo says what is known without running su).
+func DetectRoot(sh Sheller, w RootWait) (RootKind, error) {
 	uid, err := UID(sh)
 	if err != nil {
 		return RootNone, fmt.Errorf("checking root: %w", err)
@@ -39,20 +90,107 @@ func DetectRoot(sh Sheller) (RootKind, error) {
 	if uid == 0 {
 		return RootAdbd, nil
 	}
+	p := newSuProbe(sh, w)
+	defer p.stop()
 	// Magisk's su joins what follows -c; AOSP's su answers
 	// "invalid uid/gid '-c'" to it. Plain `id`, parsed: Android 5.x's
 	// toolbox id ignores -u.
-	if r, err := sh.ShellLine(Join("su", "-c", "id")); err == nil && r.Status == 0 && isRootID(r.Output) {
-		return RootSuC, nil
-	}
-	if r, err := sh.ShellLine(Join("su", "0", "id")); err == nil && r.Status == 0 && isRootID(r.Output) {
-		return RootSu0, nil
+	var denied error
+	for _, probe := range []struct {
+		argv []string
+		kind RootKind
+	}{{[]string{"su", "-c", "id"}, RootSuC}, {[]string{"su", "0", "id"}, RootSu0}} {
+		r, err := p.run(Join(probe.argv...))
+		if err != nil {
+			return RootNone, err
+		}
+		if r.Status == 0 && isRootID(r.Output) {
+			return probe.kind, nil
+		}
+		if suDenied(r) {
+			// Magisk: asking again (`su 0`) would only ask the user again.
+			denied = &RootDeniedError{Prompted: p.noticed()}
+			break
+		}
 	}
 	props, err := GetProps(sh, "ro.debuggable", "ro.build.type")
 	if err == nil && props["ro.debuggable"] == "1" && props["ro.build.type"] != "user" {
 		return RootAdbOff, nil
 	}
-	return RootNone, nil
+	return RootNone, denied
+}
+
+// suDenied: su ran and refused. Magisk's client prints strerror(EACCES)
+// and exits with EACCES (13); a shell that may not execute su at all says
+// "Permission denied" too, with status 126, which is no su.
+func suDenied(r Result) bool {
+	return r.Status == 13 || (r.Status != 126 && strings.Contains(r.Output, "Permission denied"))
+}
+
+// suProbe runs su commands under RootWait: a notice after NoticeAfter
+// without an answer, and a deadline.
+type suProbe struct {
+	sh     Sheller
+	w      RootWait
+	timer  *time.Timer
+	mu     sync.Mutex
+	fired  bool
+	active bool
+}
+
+func newSuProbe(sh Sheller, w RootWait) *suProbe {
+	if w.NoticeAfter <= 0 {
+		w.NoticeAfter = time.Second
+	}
+	if w.Timeout <= 0 {
+		w.Timeout = RootGrantTimeout
+	}
+	return &suProbe{sh: sh, w: w}
+}
+
+// run runs one su command line; the notice is given at most once over all
+// the probe's commands.
+func (p *suProbe) run(cmdline string) (Result, error) {
+	sh, cancel := withTimeout(p.sh, p.w.Timeout)
+	defer cancel()
+	p.mu.Lock()
+	p.active = true
+	if !p.fired {
+		p.timer = time.AfterFunc(p.w.NoticeAfter, p.notice)
+	}
+	p.mu.Unlock()
+	r, err := sh.ShellLine(cmdline)
+	p.stop()
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && !parentDone(p.sh) {
+		return r, &RootTimeoutError{After: p.w.Timeout}
+	}
+	return r, err
+}
+
+func (p *suProbe) notice() {
+	p.mu.Lock()
+	fire := p.active && !p.fired
+	p.fired = p.fired || fire
+	p.mu.Unlock()
+	if fire && p.w.Notice != nil {
+		p.w.Notice()
+	}
+}
+
+func (p *suProbe) noticed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fired
+}
+
+func (p *suProbe) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.active = false
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
 }
 
 func isRootID(out string) bool {

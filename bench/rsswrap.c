@@ -1,5 +1,7 @@
 /* rsswrap OUTFILE PROG [ARG...]: runs PROG and writes the peak RSS (KiB) of
- * PROG and the descendants it waited for to OUTFILE; exits with PROG's status.
+ * PROG and the descendants it waited for, and PROG's own run time in seconds
+ * (fork to exit: without the tracer's start-up and its work after the
+ * program ends), to OUTFILE; exits with PROG's status.
  *
  * The benchmark puts it right above the workload (below the tcpsnitch CLI or
  * strace), so the RSS measured is the traced program's, not the tracer's. */
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -20,6 +23,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rsswrap OUTFILE PROG [ARG...]\n");
 		return 2;
 	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("rsswrap: fork");
@@ -36,8 +41,10 @@ int main(int argc, char **argv)
 		perror("rsswrap: wait4");
 		return 1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	FILE *f = fopen(argv[1], "w");
-	if (f == NULL || fprintf(f, "%ld\n", ru.ru_maxrss) < 0 || fclose(f) != 0) {
+	if (f == NULL || fprintf(f, "%ld %.3f\n", ru.ru_maxrss, secs) < 0 || fclose(f) != 0) {
 		fprintf(stderr, "rsswrap: cannot write %s\n", argv[1]);
 		return 1;
 	}

@@ -45,3 +45,9 @@ bench-servers: bench-tracer
 bench-report: bench-build bench-tracer
 	bench/report.sh
 bench: bench-report
+
+# Dataset statistics over 100 traces / 5 M events (bench/stats.sh).
+.PHONY: bench-stats
+bench-stats: bench-build bench-tracer
+	bench/stats.sh
+bench: bench-stats

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* The real function's pointer, possibly NULL. */
-#define REAL_PTR(name) (LIKELY(real_ready) ? real_fns.name : (real_init(), real_fns.name))
+#define REAL_PTR(name) REAL_MAYBE(name)
 /* The real function, or fallback when the libc has none; like REAL, notes
  * when the call starts (calltime.h). */
 #define REAL_OR(name, fallback) (call_mark(RID_##name), REAL_PTR(name) ? REAL_PTR(name) : (fallback))

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ownfd.h"
 #include "pcap_api.h"
 #include "options.h"
 #include "real.h"
@@ -232,6 +233,7 @@ struct cap {
 	bool fin_l, fin_r, over;
 	int ack_from;    /* after the second FIN: 1 local, 2 remote, 0 none */
 	int64_t stop_at; /* 0 while the socket is open */
+	bool stop_req;   /* closed in a signal handler: the thread sets stop_at */
 	char *buf;       /* pcap records not yet written */
 	size_t len, size;
 	unsigned long dropped; /* beyond CAPTURE_MAX_BYTES */
@@ -455,14 +457,17 @@ static void *capture_main(void *arg) {
 	pthread_mutex_lock(&lock);
 	while (!handle_dead) {
 		int64_t now = now_usec(), next = now + CAPTURE_POLL_MS * 1000;
-		for (struct cap *c = caps; c; c = c->next)
+		for (struct cap *c = caps; c; c = c->next) {
+			if (!c->done && !c->stop_at && __atomic_load_n(&c->stop_req, __ATOMIC_ACQUIRE))
+				c->stop_at = now + (c->m.proto == IPPROTO_TCP ? CAPTURE_GRACE_USEC : CAPTURE_UDP_GRACE_USEC);
 			if (!c->done && c->stop_at && c->stop_at < next) next = c->stop_at;
+		}
 		pthread_mutex_unlock(&lock);
 		pfd.revents = 0;
 		int ready = REAL(poll)(&pfd, 1, next > now ? (int)((next - now + 999) / 1000) : 0);
 		pthread_mutex_lock(&lock);
-		if (pfd.revents & POLLNVAL) handle_dead = true; /* the program closed our fd: its number may be reused */
-		else PCAP(pcap_dispatch)(handle, -1, on_packet, NULL);
+		if (pfd.revents & POLLNVAL) handle_dead = true; /* our fd closed after all: its number may be reused */
+		else if (!handle_dead) PCAP(pcap_dispatch)(handle, -1, on_packet, NULL);
 		now = now_usec();
 		bool ended = false;
 		for (struct cap *c = caps; c; c = c->next)
@@ -560,7 +565,10 @@ static pcap_t *open_handle(void) {
 	PCAP(pcap_set_promisc)(p, 0);
 	PCAP(pcap_set_immediate_mode)(p, 1); /* packets are readable as soon as they are in the ring */
 	PCAP(pcap_set_buffer_size)(p, CAPTURE_RING_BYTES);
+	/* Its packet socket goes out of the program's way (ownfd.h). */
+	tstate_get()->adopt_fds = 1;
 	int rc = PCAP(pcap_activate)(p);
+	tstate_get()->adopt_fds = 0;
 	if (rc < 0) {
 		warn_failure(rc, p);
 		PCAP(pcap_close)(p);
@@ -670,7 +678,9 @@ static void *start(struct sock *s, int fd) {
 }
 
 void capture_maybe_start(struct sock *s, int fd) {
-	if (!opt.capture || !capturable(s)) return;
+	/* Not in a signal handler (it opens, allocates, locks): the socket's
+	 * next call outside one starts it. */
+	if (!opt.capture || !capturable(s) || tstate_in_handler()) return;
 	void *cur = __atomic_load_n(&s->capture, __ATOMIC_ACQUIRE);
 	if (cur == OFF || cur == STARTING) return;
 	struct tstate *ts = tstate_get();
@@ -689,7 +699,8 @@ void capture_maybe_start(struct sock *s, int fd) {
 
 void capture_before_connect(struct sock *s, int fd, const struct sockaddr *addr, socklen_t len) {
 	(void)fd, (void)addr, (void)len;
-	if (!opt.capture || !capturable(s) || __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE)) return;
+	if (!opt.capture || !capturable(s) || __atomic_load_n(&handle_state, __ATOMIC_ACQUIRE) || tstate_in_handler())
+		return;
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
@@ -713,6 +724,10 @@ void capture_stop(struct sock *s) {
 		return;
 	}
 	struct cap *c = cur;
+	if (tstate_in_handler()) { /* the interrupted code may hold the lock, or malloc's that its holder waits for */
+		__atomic_store_n(&c->stop_req, true, __ATOMIC_RELEASE);
+		return;
+	}
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim;
 	ts->in_shim = 1; /* a signal handler's hooks must not come back for the lock */
@@ -737,7 +752,7 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 	char path[800];
 	snprintf(path, sizeof path, "%s/%d.pcap", dir, c->s->id);
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (c->file_started ? O_APPEND : O_TRUNC);
-	int fd = open(path, flags, 0644);
+	int fd = ownfd_open(path, flags, 0644);
 	bool ok = fd >= 0;
 	if (ok && !c->file_started) {
 		struct {
@@ -751,7 +766,7 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 	}
 	if (ok && len) ok = write_all(fd, buf, len);
 	if (!ok) slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0) ownfd_close(fd);
 }
 
 void capture_flush_all(void) {
@@ -825,13 +840,37 @@ void capture_stop_all(void) {
 	errno = saved;
 }
 
+void capture_surrender_fd(int fd) {
+	if (fd < 0 || __atomic_load_n(&handle_fd, __ATOMIC_ACQUIRE) != fd) return;
+	/* Under the lock the thread reads the handle with: once we have it,
+	 * the thread never touches the fd again. */
+	bool locked = !tstate_in_handler() && lock_bounded(&lock, 1000);
+	__atomic_store_n(&handle_dead, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&handle_fd, -1, __ATOMIC_RELEASE);
+	if (locked) pthread_mutex_unlock(&lock);
+	if (!tstate_in_handler()) /* slog takes the log's lock */
+		slog(LOG_WARN, "packet capture (-c) stopped: the program put another file on its fd (dup2)");
+}
+
+void capture_prepare_fork(void) {
+	pthread_mutex_lock(&open_mu);
+	pthread_mutex_lock(&flush_mu);
+	pthread_mutex_lock(&lock);
+}
+
+void capture_parent_after_fork(void) {
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&flush_mu);
+	pthread_mutex_unlock(&open_mu);
+}
+
 void capture_reset_after_fork(void) {
 	/* No capture thread here, and the parent's buffers are the parent's to
 	 * write: close our copy of its packet socket (never pcap_close: the
 	 * ring is mapped from the parent's socket) and start empty. The child
 	 * opens its own handle when one of its sockets needs it. */
 	int fd = __atomic_load_n(&handle_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0) REAL(close)(fd);
+	if (fd >= 0 && ownfd_is(fd)) ownfd_close(fd); /* never a number the program took since */
 	handle_fd = -1;
 	handle = NULL;
 	handle_state = 0;

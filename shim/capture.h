@@ -25,4 +25,10 @@ void capture_flush_all(void);
 /* Exit: stop every capture (bounded wait). */
 void capture_stop_all(void);
 void capture_reset_after_fork(void);
+/* fork: no handle opening, flush or packet sorting under way in prepare. */
+void capture_prepare_fork(void);
+/* The program is putting another file on fd (dup2): if it is the capture's
+ * packet socket, the capture stops using it. */
+void capture_surrender_fd(int fd);
+void capture_parent_after_fork(void);
 #endif

@@ -193,8 +193,7 @@ void epoll_map_forget_range(unsigned lo, unsigned hi) {
 	release();
 }
 
-void epoll_map_fork_prepare(void) { pthread_mutex_lock(&lock); }
-
-void epoll_map_fork_parent(void) { pthread_mutex_unlock(&lock); }
+void epoll_map_prepare_fork(void) { pthread_mutex_lock(&lock); }
+void epoll_map_parent_after_fork(void) { pthread_mutex_unlock(&lock); }
 
 void epoll_map_reset_after_fork(void) { pthread_mutex_init(&lock, NULL); }

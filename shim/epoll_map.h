@@ -16,9 +16,10 @@ int epoll_map_get(int epfd, uint64_t data);
 void epoll_map_forget_fd(int fd);
 /* close_range, closefrom: epoll_map_forget_fd for each fd in [lo, hi]. */
 void epoll_map_forget_range(unsigned lo, unsigned hi);
-/* fork: prepare takes the map's lock so no thread is changing it when the
- * child's copy is made; parent releases it; the child re-initialises it. */
-void epoll_map_fork_prepare(void);
-void epoll_map_fork_parent(void);
+/* fork: prepare takes the map's lock so no thread is changing it (the table
+ * is never copied half grown); parent releases it; the child re-initialises
+ * it. */
 void epoll_map_reset_after_fork(void);
+void epoll_map_prepare_fork(void);
+void epoll_map_parent_after_fork(void);
 #endif

@@ -10,7 +10,11 @@
 #define BLOCK_SIZE (1u << BLOCK_BITS)
 #define NBLOCKS FDT_NBLOCKS
 
-uintptr_t *tcpsnitch_fd_blocks[NBLOCKS];
+/* The first block is static: a hook reached from inside the program's
+ * allocator while it starts (jemalloc closes a file under its init lock)
+ * must not call that allocator to cache the answer. */
+static uintptr_t block0[BLOCK_SIZE];
+uintptr_t *tcpsnitch_fd_blocks[NBLOCKS] = {block0};
 #define blocks tcpsnitch_fd_blocks
 
 static uintptr_t *slot(int fd, bool create) {

@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "epoll_map.h"
 #include "options.h"
+#include "ownfd.h"
 #include "real.h"
 #include "record.h"
 #include "tcpinfo.h"
@@ -37,10 +38,7 @@ static struct sock *close_begin(int fd, bool *last) {
 
 /* No fd refers to s any more: the writer frees it once written. */
 static void sock_ended(struct sock *s, int64_t when) {
-	pthread_mutex_lock(&s->lock);
-	s->closed = true;
-	s->closed_usec = when;
-	pthread_mutex_unlock(&s->lock);
+	sock_mark_closed(s, when); /* no lock: a signal handler may close */
 	capture_stop(s);
 }
 
@@ -79,6 +77,7 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
 
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
+	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
 	bool last = false;
 	struct sock *s = close_begin(fd, &last);
 	int ret = real_close(fd, tag);
@@ -94,6 +93,7 @@ static int plain_close(int fd, uint64_t tag) {
 }
 
 EXPORT int close(int fd) {
+	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
 	if (!tracing_active()) return REAL(close)(fd);
 	return tcpsnitch_close_hook(fd, plain_close, 0);
 }
@@ -168,7 +168,7 @@ static int real_closefrom(unsigned first, unsigned last, int flags) {
 	return 0;
 }
 
-EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+static int close_range_part(unsigned int first, unsigned int last, int flags) {
 	if (!tracing_active() || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
 		return REAL_OR(close_range, fallback_close_range)(first, last, flags);
 	int ret = range_close(first, last, real_close_range, flags);
@@ -179,7 +179,7 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 	return ret;
 }
 
-EXPORT void closefrom(int lowfd) {
+static void closefrom_part(int lowfd) {
 	if (!tracing_active() || lowfd < 0) {
 		REAL_OR(closefrom, fallback_closefrom)(lowfd);
 		return;
@@ -189,6 +189,36 @@ EXPORT void closefrom(int lowfd) {
 	fdt_forget_range((unsigned)lowfd, ~0u);
 	epoll_map_forget_range((unsigned)lowfd, ~0u);
 	errno = err;
+}
+
+/* The parts of a range around the shim's own fds (ownfd.h). */
+static int close_range_piece(unsigned lo, unsigned hi, void *flags) { return close_range_part(lo, hi, *(int *)flags); }
+
+static int closefrom_piece(unsigned lo, unsigned hi, void *arg) {
+	(void)arg;
+	if (hi == ~0u) {
+		closefrom_part((int)lo);
+	} else { /* close_range, or what the platform does without it */
+		int err = errno;
+		close_range_part(lo, hi, 0);
+		errno = err;
+	}
+	return 0;
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim)
+		return ownfd_split_range(first, last, close_range_piece, &flags);
+	return close_range_part(first, last, flags);
+}
+
+EXPORT void closefrom(int lowfd) {
+	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim &&
+	    lowfd >= 0) {
+		ownfd_split_range((unsigned)lowfd, ~0u, closefrom_piece, NULL);
+		return;
+	}
+	closefrom_part(lowfd);
 }
 
 /* ---- dup family ---- */
@@ -230,6 +260,7 @@ EXPORT int dup(int fd) {
 /* dup2/dup3 close newfd first when it is open: a socket there gets its
  * close, taken before the call so a racing socket() cannot get it. */
 static int dup_onto(int type, int oldfd, int newfd, int flags) {
+	if (UNLIKELY(ownfd_is(newfd)) && !tstate_get()->in_shim && oldfd != newfd) ownfd_surrender(newfd);
 	if (!tracing_active()) return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 	struct sock *s = traced(oldfd);
 	if (oldfd == newfd) { /* dup2: nothing happens; dup3: EINVAL */
@@ -289,7 +320,7 @@ EXPORT int fcntl(int fd, int cmd, ...) {
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
-	return traced_fcntl(real_fns.fcntl ? real_fns.fcntl : (real_init(), real_fns.fcntl), fd, cmd, arg);
+	return traced_fcntl(REAL_MAYBE(fcntl), fd, cmd, arg);
 }
 
 EXPORT int fcntl64(int fd, int cmd, ...) {
@@ -297,7 +328,7 @@ EXPORT int fcntl64(int fd, int cmd, ...) {
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
-	return traced_fcntl(real_fns.fcntl64 ? real_fns.fcntl64 : (real_init(), real_fns.fcntl64), fd, cmd, arg);
+	return traced_fcntl(REAL_MAYBE(fcntl64), fd, cmd, arg);
 }
 
 static int traced_ioctl(int (*real)(int, IOCTL_REQUEST_T, ...), int fd, IOCTL_REQUEST_T request, void *arg) {

@@ -145,7 +145,7 @@ static void record_msg(int type, int fd, ssize_t ret, int err, const struct msgh
 	ev_init(&ev, type, ret, ret < 0, err);
 	ev.d.msg.flags = flags;
 	if (ret < 0 && err == EFAULT) msg = NULL; /* may not be readable */
-	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_get()->depth == 0);
+	ev.d.msg.bytes = fill_msg(&ev, &ev.d.msg.msg, msg, tstate_may_alloc());
 	record(s, fd, &ev);
 	if (UNLIKELY(opt.capture) && type == EV_SENDMSG && ret >= 0) capture_after_send(s, fd);
 }
@@ -214,7 +214,7 @@ static void record_mmsg(int type, int fd, int ret, int err, const struct mmsghdr
 	unsigned n = ret > 0 && vec ? ((unsigned)ret < vlen ? (unsigned)ret : vlen) : 0;
 	ev.d.mmsg.done = n;
 	/* Not from a signal handler that interrupted us: malloc is not safe there. */
-	struct ev_mmsg_entry *e = n && tstate_get()->depth == 0 ? extra_alloc(n * sizeof *e) : NULL;
+	struct ev_mmsg_entry *e = n && tstate_may_alloc() ? extra_alloc(n * sizeof *e) : NULL;
 	for (unsigned i = 0; e && i < n; i++) {
 		struct event scratch = {0};
 		fill_msg(&scratch, &e[i].msg, &vec[i].msg_hdr, false);
@@ -297,7 +297,7 @@ static void record_iov(int type, int fd, ssize_t ret, int err, const struct iove
 	memset(&ev.d.msg.msg, 0, sizeof ev.d.msg.msg);
 	ev.d.msg.flags = 0;
 	if (ret < 0 && err == EFAULT) iov = NULL; /* may not be readable */
-	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_get()->depth == 0);
+	ev.d.msg.bytes = fill_iov(&ev, &ev.d.msg.msg, iov, cnt, tstate_may_alloc());
 	record(s, fd, &ev);
 }
 

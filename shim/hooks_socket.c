@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "capture.h"
 #include "options.h"
+#include "ownfd.h"
 #include "real.h"
 #include "record.h"
 
@@ -30,6 +31,7 @@ static struct sock *track_new_fd(int fd, const struct ev_sockinfo *info) {
 
 EXPORT int socket(int domain, int type, int protocol) {
 	int fd = REAL(socket)(domain, type, protocol);
+	if (UNLIKELY(tstate_get()->adopt_fds)) return ownfd_adopt(fd); /* libpcap's, for the shim */
 	if (fd < 0 || !tracing_active()) return fd;
 	int err = errno;
 	struct ev_sockinfo info;

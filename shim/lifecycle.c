@@ -3,15 +3,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "epoll_map.h"
 #include "fdtable.h"
+#include "hazard.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
+#include "tstate.h"
 #include "writer.h"
 
 extern char **environ;
@@ -20,25 +24,71 @@ int tcpsnitch_state = ST_NEW;
 #define state tcpsnitch_state
 bool tcpsnitch_exiting;
 #define exiting tcpsnitch_exiting
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* LD_PRELOAD and TCPSNITCH_* as they were at start, to hand on across exec. */
+/* LD_PRELOAD and TCPSNITCH_* as they were at start, to hand on across exec.
+ * Copied into static memory: initialisation must not call the program's
+ * allocator (see shim_init_once). An entry that does not fit is not handed
+ * on (the CLI's entries are a few hundred bytes in all). */
 #define SAVED_MAX 16
+static char saved_text[8192];
 static char *saved_env[SAVED_MAX];
 static int nsaved;
 
 static void save_env(void) {
-	for (char **e = environ; e && *e && nsaved < SAVED_MAX; e++)
-		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSNITCH_", 10))
-			saved_env[nsaved++] = strdup(*e);
+	size_t used = 0;
+	for (char **e = environ; e && *e && nsaved < SAVED_MAX; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11) && strncmp(*e, "TCPSNITCH_", 10)) continue;
+		size_t n = strlen(*e) + 1;
+		if (n > sizeof saved_text - used) continue;
+		memcpy(saved_text + used, *e, n);
+		saved_env[nsaved++] = saved_text + used;
+		used += n;
+	}
+}
+
+/* fork quiesces the shim: prepare takes the locks of everything another
+ * thread may be changing (the writer's pass and its text buffer, the
+ * reserve, capture, the socket list and spare chunks, the epoll table, the
+ * log), in the order the shim's own code nests them, so the child never
+ * copies a structure half changed; the parent releases them, the child
+ * starts them afresh. A fork from a signal handler skips this: the code it
+ * interrupted may hold one of them (the child then resets them all the
+ * same). */
+static bool quiesced;
+
+static void atfork_prepare(void) {
+	quiesced = __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_in_handler() &&
+		   !tstate_get()->in_shim;
+	if (!quiesced) return;
+	writer_prepare_fork();
+	record_prepare_fork();
+	capture_prepare_fork();
+	writer_prepare_fork_procdir();
+	socks_prepare_fork();
+	epoll_map_prepare_fork();
+	log_prepare_fork();
+}
+
+static void atfork_parent(void) {
+	if (!quiesced) return;
+	quiesced = false;
+	log_parent_after_fork();
+	epoll_map_parent_after_fork();
+	socks_parent_after_fork();
+	capture_parent_after_fork();
+	record_parent_after_fork();
+	writer_parent_after_fork();
 }
 
 /* In the child of a fork: fresh locks (whatever the parent's threads held
  * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
 static void atfork_child(void) {
+	quiesced = false;
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
+	hazard_reset_after_fork();
+	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
 	socks_reset_after_fork();
@@ -47,6 +97,12 @@ static void atfork_child(void) {
 	fdt_fork_child();
 }
 
+/* Runs once, in the first thread that reaches a hook or our constructor,
+ * possibly from inside the program's allocator while it initialises itself
+ * (jemalloc calls syscall(SYS_close, ...) under its init lock, reached
+ * from another library's constructor). So nothing here may allocate or take
+ * a lock that code may hold: static buffers only, and hooks this thread
+ * reaches meanwhile pass straight through (in_shim). */
 static void init(void) {
 	int saved = errno;
 	real_init();
@@ -57,25 +113,53 @@ static void init(void) {
 		return;
 	}
 	save_env();
-	pthread_atfork(NULL, NULL, atfork_child);
+	hazard_init();
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);
 	slog(LOG_DEBUG, "shim %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());
 	errno = saved;
 }
 
+/* How long another thread waits for an initialisation under way before it
+ * lets its call through untraced: the initialising thread may itself wait
+ * for a lock that thread holds (the dynamic loader's, in a constructor). */
+#define INIT_WAIT_MS 1000
+
 bool shim_init_once(void) {
-	pthread_once(&once, init);
-	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
+	struct tstate *ts = tstate_get();
+	int st = ST_NEW;
+	if (__atomic_compare_exchange_n(&state, &st, ST_STARTING, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		int was = ts->in_shim;
+		ts->in_shim = 1;
+		init();
+		ts->in_shim = was;
+		return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY;
+	}
+	/* Re-entered from our own initialisation: straight through. */
+	for (int i = 0; st == ST_STARTING && !ts->in_shim && i < INIT_WAIT_MS; i++) {
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+		st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	}
+	return st == ST_READY;
 }
 
 void shim_flush_before_leaving(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
+	if (tstate_in_handler()) {
+		/* _exit or exec from a signal handler: the interrupted code may
+		 * hold the locks a flush takes; the writer thread does it. */
+		writer_flush_from_signal(3000);
+		return;
+	}
 	writer_flush_all(true);
 	writer_summary();
 }
 
-__attribute__((constructor)) static void shim_constructor(void) { shim_ready(); }
+__attribute__((constructor)) static void shim_constructor(void) {
+	if (shim_ready()) options_load_local_time();
+}
 
 __attribute__((destructor)) static void shim_destructor(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
@@ -97,8 +181,13 @@ char **env_with_ours(char *const envp[]) {
 	for (int i = 0; i < nsaved; i++) missing += !env_has(envp, saved_env[i]);
 	if (!missing) return (char **)envp;
 	for (char *const *e = envp; e && *e; e++) n++;
-	char **out = malloc((size_t)(n + missing + 1) * sizeof *out);
-	if (!out) return (char **)envp;
+	/* mmap, not malloc: exec* may be called from a signal handler that
+	 * interrupted malloc. The first slot keeps the mapping's size. */
+	size_t size = (size_t)(n + missing + 2) * sizeof(char *);
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) return (char **)envp;
+	((uintptr_t *)map)[0] = size;
+	char **out = (char **)map + 1;
 	int k = 0;
 	for (int i = 0; i < n; i++) out[k++] = envp[i];
 	for (int i = 0; i < nsaved; i++)
@@ -108,5 +197,7 @@ char **env_with_ours(char *const envp[]) {
 }
 
 void env_free(char **env, char *const orig[]) {
-	if (env != (char **)orig) free(env);
+	if (env == (char **)orig) return;
+	void *map = env - 1;
+	munmap(map, (size_t)((uintptr_t *)map)[0]);
 }

@@ -3,7 +3,8 @@
 #define TCPSNITCH_LIFECYCLE_H
 #include "shim.h"
 
-enum shim_state { ST_NEW, ST_READY, ST_DISABLED };
+/* ST_STARTING: one thread is initialising; hooks pass straight through. */
+enum shim_state { ST_NEW, ST_READY, ST_DISABLED, ST_STARTING };
 extern int tcpsnitch_state;
 bool shim_init_once(void);
 
@@ -21,7 +22,7 @@ static inline bool shim_exiting(void) { return __atomic_load_n(&tcpsnitch_exitin
 void shim_flush_before_leaving(void);
 /* For exec*: envp with our LD_PRELOAD and options added where the program
  * dropped them (so tracing goes on in the new image). Returns envp itself
- * when nothing is missing; else a heap array to free with env_free. */
+ * when nothing is missing; else an array (mmap: async-signal-safe) to free with env_free. */
 char **env_with_ours(char *const envp[]);
 void env_free(char **env, char *const orig[]);
 /* Installs our fatal-signal handlers (signals.c). */

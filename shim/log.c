@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "ownfd.h"
 #include "real.h"
 #include "runlog.h"
 #include "tstate.h"
@@ -31,10 +32,10 @@ static const char *level_name(int level) {
 }
 
 static void append_file(const char *path, const char *s, size_t n) {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) return;
 	(void)!REAL(write)(fd, s, n);
-	REAL(close)(fd);
+	ownfd_close(fd);
 }
 
 static void to_logcat(int level, const char *msg) {
@@ -113,6 +114,9 @@ void log_procdir_ready(const char *procdir) {
 	early_len = 0;
 	pthread_mutex_unlock(&lock);
 }
+
+void log_prepare_fork(void) { pthread_mutex_lock(&lock); }
+void log_parent_after_fork(void) { pthread_mutex_unlock(&lock); }
 
 void log_reset_after_fork(void) {
 	pthread_mutex_init(&lock, NULL);

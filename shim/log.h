@@ -13,5 +13,8 @@ void slog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 void log_procdir_ready(const char *procdir);
 /* After fork: the child starts a new log in its own directory. */
 void log_reset_after_fork(void);
+/* fork: no line half copied into the early buffer in prepare. */
+void log_prepare_fork(void);
+void log_parent_after_fork(void);
 
 #endif

@@ -52,6 +52,18 @@ static uint64_t opt_u64(const char *name, uint64_t def) {
 	return v;
 }
 
+void options_load_local_time(void) {
+	if (opt.verbose_time != 1) return;
+	/* localtime_r is no call for a hook or a signal handler, nor for the
+	 * shim's initialisation (it may allocate, and initialisation may run
+	 * inside the program's allocator): once, from our constructor. */
+	int saved = errno;
+	time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm)) opt.verbose_utc_offset = tm.tm_gmtoff;
+	errno = saved;
+}
+
 void options_load(void) {
 	int saved = errno;
 	bool too_long = false;
@@ -67,11 +79,6 @@ void options_load(void) {
 	if (opt.flush_ms == 0) opt.flush_ms = 1;
 	opt.verbose = opt_u64("v", 0) != 0;
 	opt.verbose_time = (int)opt_u64("verbose_time", 0);
-	if (opt.verbose_time == 1) { /* localtime_r is no call for a hook or a signal handler: once, here */
-		time_t now = time(NULL);
-		struct tm tm;
-		if (localtime_r(&now, &tm)) opt.verbose_utc_offset = tm.tm_gmtoff;
-	}
 	if (!option_path("verbose_file", opt.verbose_file, sizeof opt.verbose_file, NULL)) opt.verbose_file[0] = 0;
 	if (!option_path("run_log", opt.run_log, sizeof opt.run_log, NULL)) opt.run_log[0] = 0;
 	errno = saved;

@@ -22,6 +22,9 @@ struct options {
 
 extern struct options opt;
 void options_load(void);
+/* The UTC offset for -v local times (from the constructor: it may allocate;
+ * lines printed before it say UTC). */
+void options_load_local_time(void);
 
 /* Reads one raw option value ("b", "d", "verbose_file", ...) into buf;
  * false if unset. On Linux the variable is TCPSNITCH_OPT_<NAME IN CAPITALS>,

@@ -6,13 +6,13 @@
 #include "real.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tstate.h"
+
 struct real_fns real_fns;
-bool real_ready;
 
 /* Our own exported symbol of the same name: if dlsym(RTLD_NEXT) hands it back,
  * calling it would recurse forever. */
@@ -30,26 +30,47 @@ static void die(const char *what, const char *name) {
 	abort();
 }
 
-static void *resolve(const char *name, void *self, bool required) {
-	void *p = dlsym(RTLD_NEXT, name);
-	if (!p && required) die("cannot resolve libc function ", name);
-	if (p && p == self) die("resolved to the hook itself: ", name);
-	return p;
-}
-
 /* Declarations of our hooks, so resolve() can compare against them. */
 #define X(ret, name, params, required) extern ret name params;
 #include "real_list.h"
 #undef X
 
-static void resolve_all(void) {
-#define X(ret, name, params, required) \
-	real_fns.name = (ret(*) params)resolve(#name, (void *)&name, required);
+/* One entry per member of real_fns, in the same order. */
+static const struct entry {
+	const char *name;
+	void *self;
+	size_t offset;
+	bool required;
+} entries[] = {
+#define X(ret, name, params, required) {#name, (void *)&name, offsetof(struct real_fns, name), required},
 #include "real_list.h"
 #undef X
-	__atomic_store_n(&real_ready, true, __ATOMIC_RELEASE);
+};
+
+/* Resolved once and for all: missing optional symbols are not looked up
+ * again (a failed dlsym allocates its error text). */
+static bool tried[ARRAY_LEN(entries)];
+
+static void *resolve(size_t i) {
+	const struct entry *e = &entries[i];
+	void **slot = (void **)((char *)&real_fns + e->offset);
+	void *p = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (p || __atomic_load_n(&tried[i], __ATOMIC_RELAXED)) return p;
+	p = dlsym(RTLD_NEXT, e->name);
+	if (!p && e->required) die("cannot resolve libc function ", e->name);
+	if (p && p == e->self) die("resolved to the hook itself: ", e->name);
+	__atomic_store_n(slot, p, __ATOMIC_RELAXED);
+	__atomic_store_n(&tried[i], true, __ATOMIC_RELAXED);
+	return p;
 }
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+void real_init(void) {
+	/* Two threads may both fill the table: they store the same values. */
+	for (size_t i = 0; i < ARRAY_LEN(entries); i++) resolve(i);
+}
 
-void real_init(void) { pthread_once(&once, resolve_all); }
+void *real_slow(size_t offset) {
+	for (size_t i = 0; i < ARRAY_LEN(entries); i++)
+		if (entries[i].offset == offset) return resolve(i);
+	return NULL;
+}

@@ -8,6 +8,7 @@
 
 #include "calltime.h"
 #include "fdtable.h"
+#include "hazard.h"
 #include "lifecycle.h"
 #include "tstate.h"
 
@@ -41,6 +42,18 @@ void record(struct sock *s, int fd, struct event *ev);
  * or the socket() event of a new socket. */
 void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
 
+/* Moves the events signal handlers recorded into their sockets (the
+ * writer's pass calls it; record() does when there are some). */
+void record_drain_reserve(void);
+/* The same from the writer's pass for a signal handler: a socket lock that
+ * stays taken for 100 ms drops the event rather than wait. */
+void record_drain_reserve_bounded(void);
+/* fork: hold the reserve still in prepare; release it in the parent; the
+ * child starts with an empty one. */
+void record_prepare_fork(void);
+void record_parent_after_fork(void);
+void record_reset_after_fork(void);
+
 /* Whether hooks should trace at all in this thread right now: false inside
  * the shim's own code and when no trace directory is set. */
 static inline bool tracing_active(void) {
@@ -48,10 +61,13 @@ static inline bool tracing_active(void) {
 	return shim_ready();
 }
 
-/* The socket behind fd if the calling thread should record a call on it. */
+/* The socket behind fd if the calling thread should record a call on it,
+ * named as this thread's hazard (hazard.h) until its next lookup. */
 static inline struct sock *traced(int fd) {
 	if (UNLIKELY(!tracing_active())) return NULL;
-	return fdt_get(fd);
+	struct sock *s = fdt_get(fd);
+	if (LIKELY(!s)) return NULL;
+	return hazard_protect(fd, s);
 }
 
 /* Event slots held in chunks in this process, against the memory bound

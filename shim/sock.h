@@ -33,6 +33,8 @@ struct sock {
 	pthread_mutex_t lock;   /* guards the chunk list and counters below */
 	struct chunk *head, *tail;
 	int refs;               /* fds referring to it (atomic) */
+	int pins;               /* its events waiting in the reserve (record.c) */
+	bool from_reserve;      /* made in a signal handler: static memory */
 	bool closed;            /* no fd refers to it any more */
 	int64_t closed_usec;    /* when it was closed (for delayed free) */
 	bool had_chunk;         /* its small first chunk was used: next ones are big */
@@ -50,6 +52,15 @@ struct sock {
 struct sock *sock_new(const struct ev_sockinfo *info);
 /* Marks a record that never got an fd (lost a race) for the writer to free. */
 void sock_abandon(struct sock *s);
+/* Tops up the records kept for sockets made in signal handlers (normal
+ * context only: it allocates). */
+void socks_refill_pool(void);
+/* Its last fd was closed at usec (async-signal-safe: no lock). */
+void sock_mark_closed(struct sock *s, int64_t usec);
+/* fork: hold the socket list and the spare chunks still in prepare;
+ * release them in the parent. */
+void socks_prepare_fork(void);
+void socks_parent_after_fork(void);
 
 enum fd_kind { FD_KIND_BAD, FD_KIND_OTHER, FD_KIND_INET };
 /* What a live fd is (getsockopt SO_DOMAIN, then SO_TYPE, SO_PROTOCOL and
@@ -70,6 +81,9 @@ struct sock *socks_take_dirty(void); /* linked by dirty_next */
 
 /* Walk every socket (writer); the callback runs with socks_lock held. */
 void socks_foreach(void (*fn)(struct sock *, void *), void *arg);
+/* The same without socks_lock (its holder may be frozen in a signal
+ * handler): writer thread only, the one thread that unlinks records. */
+void socks_foreach_unlocked(void (*fn)(struct sock *, void *), void *arg);
 /* Unlinks and frees closed sockets whose events are all written. */
 void socks_reap(int64_t now_usec);
 /* How many sockets this process has numbered (its N.json files). */

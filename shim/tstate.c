@@ -14,5 +14,4 @@ pid_t tstate_tid(void) {
 void tstate_reset_after_fork(void) {
 	ts.tid = 0;
 	ts.depth = 0;
-	ts.dhead = ts.dtail = 0; /* the parent records those */
 }

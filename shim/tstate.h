@@ -4,20 +4,24 @@
 
 #include "event.h"
 
-#define DEFERRED_MAX 16
-
 struct tstate {
 	pid_t tid;       /* kernel thread id, cached (0 = not read yet) */
 	int in_shim;     /* running shim internals: hooks pass straight through */
-	int depth;       /* inside record(): a signal handler defers its events */
-	/* Events of signal handlers that interrupted record(): a ring where
-	 * the handler only moves dtail and record() only moves dhead. */
-	unsigned dhead, dtail;
-	struct deferred {
-		struct sock *sock;
-		int fd;
-		struct event ev;
-	} deferred[DEFERRED_MAX];
+	int depth;       /* inside record(): a signal handler's events go to the reserve */
+	/* Program signal handlers running on this thread (signals.c wraps
+	 * them): the interrupted code may hold malloc's or any lock, so what
+	 * they record goes to the lock-free reserve (record.c). */
+	int in_handler;
+	/* Frame of the outermost wrapped handler, to notice one that was left
+	 * with siglongjmp (0: unknown, e.g. on an alternate signal stack). */
+	uintptr_t handler_frame;
+	int adopt_fds;   /* socket() moves new fds out of the program's way (ownfd.h) */
+	/* Hazard pointers (hazard.h): the sockets this thread may still be
+	 * using; [0] from the last fd lookup, [1] the last one it made or
+	 * closed. The writer frees no socket named here. */
+	void *hazard[2];
+	int hp_state;    /* 0 not registered, 1 registered, 2 exiting, 3 registering */
+	struct tstate *hp_next;
 };
 
 /* Read on every hooked call: initial-exec TLS (the shim is loaded at
@@ -33,5 +37,23 @@ static inline struct tstate *tstate_get(void) { return &tcpsnitch_tstate; }
 pid_t tstate_tid(void);
 /* In a fork child: the calling thread has a new kernel id. */
 void tstate_reset_after_fork(void);
+
+/* Whether a program's signal handler is running on this thread: then
+ * nothing may allocate or wait for a lock. A handler left by siglongjmp is
+ * noticed when the caller's frame is above (outside) the handler's. */
+static inline bool tstate_in_handler(void) {
+	struct tstate *ts = tstate_get();
+	if (LIKELY(!ts->in_handler)) return false;
+	if (ts->handler_frame && (uintptr_t)__builtin_frame_address(0) > ts->handler_frame) {
+		ts->in_handler = 0;
+		ts->handler_frame = 0;
+		return false;
+	}
+	return true;
+}
+
+/* Whether the calling hook may allocate (extra data of an event): not in a
+ * signal handler, nor when it interrupted record() itself. */
+static inline bool tstate_may_alloc(void) { return tstate_get()->depth == 0 && !tstate_in_handler(); }
 
 #endif

@@ -15,12 +15,14 @@
 #include "extra.h"
 #include "outbuf.h"
 #include "procname.h"
+#include "ownfd.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
 #include "record.h"
 #include "runlog.h"
 #include "sock.h"
+#include "spool.h"
 #include "tstate.h"
 
 #define WRITE_PIECE (64 * 1024)
@@ -32,6 +34,7 @@ static sem_t kick_sem;
 static int started; /* 0 no, 1 starting/running */
 static long events_written, events_dropped;
 static unsigned flush_gen; /* bumped after each writer-thread flush */
+static int final_req;      /* a signal handler wants a final pass and the summary */
 
 /* The text of the pass under way (flush_lock): kept from pass to pass, as
  * a fresh 128 KiB buffer each time cost page faults on every pass. */
@@ -101,17 +104,6 @@ bool write_all(int fd, const char *p, size_t n) {
 	return true;
 }
 
-static void write_sock_file(struct sock *s, struct outbuf *o) {
-	const char *dir = procdir_get();
-	if (!dir) return;
-	char path[800];
-	snprintf(path, sizeof path, "%s/%d.json", dir, s->id);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || !write_all(fd, o->p, o->len))
-		slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) REAL(close)(fd);
-}
-
 /* Takes a socket's chunks: under its lock normally; at a fatal signal, when
  * the lock's holder is frozen in the handler, reads what is committed. */
 static struct chunk *take_chunks(struct sock *s, bool final) {
@@ -125,32 +117,49 @@ static struct chunk *take_chunks(struct sock *s, bool final) {
 	return c;
 }
 
-/* Writes s's recorded events to its file. o is the pass's text buffer,
- * empty on entry and on return (one buffer for all sockets: a 64 KiB
- * malloc and free per socket showed in runs with thousands of them). */
-static void flush_sock(struct sock *s, bool final, struct outbuf *o) {
+/* A pass a signal handler asked for (on the writer thread): the thread
+ * it interrupted may hold malloc's lock, so this pass frees nothing (the
+ * process is about to end) and takes no lock without a bound. */
+static bool dying;
+
+/* Adds s's recorded events to the pass's text o as one spool record
+ * (spool.h). o holds whole records of the sockets before it and is
+ * appended to the spool when it passes WRITE_PIECE: one write for many
+ * sockets, and never all of a long backlog in memory at once. */
+static void flush_sock(struct sock *s, bool final, struct outbuf *o, struct spool_pass *sp) {
 	struct chunk *c = take_chunks(s, final);
 	if (!c) return;
 	long n = 0;
+	spool_record_begin(o, sp);
 	while (c) {
 		uint32_t cnt = __atomic_load_n(&c->n, __ATOMIC_ACQUIRE);
 		for (uint32_t i = 0; i < cnt; i++) {
 			event_json_line(&c->ev[i], o);
-			extra_free(c->ev[i].extra, c->ev[i].extra_len);
+			if (!dying) extra_free(c->ev[i].extra, c->ev[i].extra_len);
 			n++;
 		}
 		struct chunk *next = c->next;
 		__atomic_sub_fetch(&pending_slots, c->cap, __ATOMIC_RELAXED);
-		chunk_free(c);
+		if (!dying) chunk_free(c);
 		c = next;
-		/* Written in pieces, so the text of a long backlog is never all
-		 * in memory at once. */
-		if (o->len >= WRITE_PIECE || !c) {
-			write_sock_file(s, o);
-			o->len = 0;
+		if (o->len >= WRITE_PIECE) {
+			spool_record_end(o, sp, s->id);
+			spool_append(o, sp);
+			if (c) spool_record_begin(o, sp);
 		}
 	}
+	spool_record_end(o, sp, s->id);
 	__atomic_add_fetch(&events_written, n, __ATOMIC_RELAXED);
+}
+
+struct final_arg {
+	struct outbuf *o;
+	struct spool_pass *sp;
+};
+
+static void flush_one_final(struct sock *s, void *arg) {
+	struct final_arg *a = arg;
+	flush_sock(s, true, a->o, a->sp);
 }
 
 struct sock_list {
@@ -176,14 +185,22 @@ void writer_flush_all(bool final) {
 	ts->in_shim = 1;
 	int saved = errno;
 	pthread_mutex_lock(&flush_lock);
+	/* What signal handlers recorded, into their sockets. */
+	if (dying) record_drain_reserve_bounded();
+	else record_drain_reserve();
 	struct outbuf *o = &pass_text;
-	if (final) {
+	struct spool_pass sp = {.fd = -1};
+	struct final_arg fa = {o, &sp};
+	if (!o->cap) outbuf_room(o, 2 * WRITE_PIECE); /* a pass for a signal handler need not grow it */
+	if (dying) {
+		socks_foreach_unlocked(flush_one_final, &fa);
+	} else if (final) {
 		/* Every socket: a thread frozen by a fatal signal may hold one
 		 * that is not on the dirty stack yet. The stack is left alone
 		 * (`queued` stays set), so a later pass still finds it intact. */
 		struct sock_list l = {0};
 		socks_foreach(collect, &l);
-		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, o);
+		for (size_t i = 0; i < l.n; i++) flush_sock(l.v[i], final, o, &sp);
 		free(l.v);
 	} else {
 		/* Once a socket's chunks are taken it may be pushed again, which
@@ -191,11 +208,14 @@ void writer_flush_all(bool final) {
 		struct sock *next;
 		for (struct sock *s = socks_take_dirty(); s; s = next) {
 			next = s->dirty_next;
-			flush_sock(s, final, o);
+			flush_sock(s, final, o, &sp);
 		}
 	}
+	spool_append(o, &sp);
+	spool_pass_end(&sp);
 	capture_flush_all();
 	if (!final) socks_reap(now_usec());
+	if (!dying) socks_refill_pool();
 	pthread_mutex_unlock(&flush_lock);
 	pthread_mutex_lock(&drain_lock);
 	pthread_cond_broadcast(&drained);
@@ -219,7 +239,11 @@ static void *writer_main(void *arg) {
 			until.tv_nsec -= 1000000000;
 		}
 		while (sem_timedwait(&kick_sem, &until) < 0 && errno == EINTR) {}
-		writer_flush_all(false);
+		bool final = __atomic_exchange_n(&final_req, 0, __ATOMIC_ACQ_REL);
+		dying = final;
+		writer_flush_all(final);
+		if (final) writer_summary();
+		dying = false;
 		__atomic_add_fetch(&flush_gen, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -273,6 +297,8 @@ void writer_wait_drain(void) {
 void writer_flush_from_signal(int timeout_ms) {
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) return;
 	unsigned gen = __atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE);
+	/* Final: the interrupted code may be frozen holding a socket's lock. */
+	__atomic_store_n(&final_req, 1, __ATOMIC_RELEASE);
 	sem_post(&kick_sem);
 	/* Two generations: the one under way may have started before us. */
 	for (int waited = 0; waited < timeout_ms; waited++) {
@@ -296,6 +322,14 @@ void writer_summary(void) {
 	if (opt.file_level < LOG_INFO) opt.file_level = LOG_INFO;
 	slog(d ? LOG_WARN : LOG_INFO, "tcpsnitch: %ld events recorded, %ld dropped, %d sockets", w, d, socks_count());
 	opt.file_level = was;
+}
+
+void writer_prepare_fork(void) { pthread_mutex_lock(&flush_lock); }
+void writer_prepare_fork_procdir(void) { pthread_mutex_lock(&procdir_lock); }
+
+void writer_parent_after_fork(void) {
+	pthread_mutex_unlock(&procdir_lock);
+	pthread_mutex_unlock(&flush_lock);
 }
 
 void writer_reset_after_fork(void) {

@@ -24,6 +24,12 @@ void writer_count_dropped(long n);
 /* Writes the summary line to logs.txt (at exit). */
 void writer_summary(void);
 void writer_reset_after_fork(void);
+/* fork: no writer pass (its text buffer, its chunks) and no process
+ * directory creation under way in prepare (two steps, for the lock order:
+ * the pass, then the directory); released together in the parent. */
+void writer_prepare_fork(void);
+void writer_prepare_fork_procdir(void);
+void writer_parent_after_fork(void);
 /* Takes m, retrying for up to max_ms: for callers that may run while the
  * holder is frozen (a signal handler that interrupted it, a fatal signal). */
 bool lock_bounded(pthread_mutex_t *m, int max_ms);

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,49 @@ type pkgInfo struct {
 }
 
 func (p *pkgInfo) dataDir() string { return "/data/data/" + p.Name }
+
+// users the package is installed for; none configured means the owner.
+func (p *pkgInfo) users() []int {
+	if len(p.Users) == 0 {
+		return []int{0}
+	}
+	return p.Users
+}
+
+func (p *pkgInfo) installedFor(user int) bool {
+	for _, u := range p.users() {
+		if u == user {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerPackage is the package as user 0 sees it (the user adb's shell
+// commands act for by default): nil when not installed for user 0.
+func (d *Device) ownerPackage(name string) *pkgInfo {
+	if p := d.packages[name]; p != nil && p.installedFor(0) {
+		return p
+	}
+	return nil
+}
+
+// users are the device's Android users: the owner and every user a
+// package is installed for.
+func (d *Device) users() []int {
+	seen := map[int]bool{0: true}
+	out := []int{0}
+	for _, p := range d.sortedPackages() {
+		for _, u := range p.users() {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	sort.Ints(out)
+	return out
+}
 
 // domain is the app's SELinux domain (untrusted_app unless configured).
 func (p *pkgInfo) domain() string {

@@ -112,8 +112,14 @@ func peerCred(conn *net.UnixConn) (*syscall.Ucred, error) {
 
 // run dispatches a command by the name it was invoked as.
 func (d *Device) run(c *call) int {
-	if d.cfg.OnCommand != nil && !strings.HasPrefix(c.name, "__") {
-		d.cfg.OnCommand(append([]string{c.name}, c.args...))
+	if !strings.HasPrefix(c.name, "__") {
+		argv := append([]string{c.name}, c.args...)
+		d.mu.Lock()
+		d.commands = append(d.commands, argv)
+		d.mu.Unlock()
+		if d.cfg.OnCommand != nil {
+			d.cfg.OnCommand(argv)
+		}
 	}
 	switch c.name {
 	case "id":

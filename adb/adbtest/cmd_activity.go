@@ -54,7 +54,7 @@ func (c *call) amStart(args []string) int {
 	}
 	c.printf("Starting: Intent { cmp=%s }\n", comp)
 	pkgName, act, _ := strings.Cut(comp, "/")
-	p := c.d.packages[pkgName]
+	p := c.d.ownerPackage(pkgName)
 	if strings.HasPrefix(act, ".") {
 		act = pkgName + act
 	}
@@ -90,7 +90,7 @@ func (c *call) monkey() int {
 			i++
 		}
 	}
-	p := c.d.packages[pkg]
+	p := c.d.ownerPackage(pkg)
 	if p == nil || p.Launcher == "" {
 		c.eprintf("** No activities found to run, monkey aborted.\n")
 		return 252

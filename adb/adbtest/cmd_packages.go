@@ -2,6 +2,7 @@ package adbtest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,7 +32,7 @@ func (c *call) pm(args []string) int {
 			c.printf("package:/system/framework/framework-res.apk\n")
 			return 0
 		}
-		p := c.d.packages[name]
+		p := c.d.ownerPackage(name)
 		if p == nil {
 			return 1
 		}
@@ -46,20 +47,43 @@ func (c *call) pm(args []string) int {
 	return 1
 }
 
+// listPackages is PackageManagerShellCommand.runListPackages: the packages
+// of user 0 (USER_SYSTEM) unless --user names another user or "all"; -u
+// (MATCH_UNINSTALLED_PACKAGES) adds those that user lacks but another has.
 func (c *call) listPackages(args []string) int {
-	var withPath, thirdParty, system bool
-	filter := ""
-	for _, a := range args {
-		switch a {
+	var withPath, thirdParty, system, uninstalled bool
+	filter, user := "", 0
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
 		case "-f":
 			withPath = true
 		case "-3":
 			thirdParty = true
 		case "-s":
 			system = true
+		case "-u":
+			uninstalled = true
 		case "--user":
+			if i+1 >= len(args) {
+				c.printf("Error: java.lang.IllegalArgumentException: Argument expected after \"--user\"\n")
+				return 255
+			}
+			i++
+			switch args[i] {
+			case "all":
+				user = -1 // USER_ALL
+			case "current", "cur":
+				user = 0
+			default:
+				n, err := strconv.Atoi(args[i])
+				if err != nil {
+					c.printf("Error: java.lang.NumberFormatException: For input string: \"%s\"\n", args[i])
+					return 255
+				}
+				user = n
+			}
 		default:
-			if !strings.HasPrefix(a, "-") && a != "0" {
+			if !strings.HasPrefix(a, "-") {
 				filter = a
 			}
 		}
@@ -73,6 +97,9 @@ func (c *call) listPackages(args []string) int {
 	}
 	if !system {
 		for _, p := range c.d.sortedPackages() {
+			if user >= 0 && !p.installedFor(user) && !uninstalled {
+				continue
+			}
 			list = append(list, entry{p.Name, "/data/app/" + p.Name + "-1/base.apk"})
 		}
 	}
@@ -121,7 +148,7 @@ func (c *call) resolveActivity(args []string) int {
 			pkg = a
 		}
 	}
-	p := c.d.packages[pkg]
+	p := c.d.ownerPackage(pkg)
 	if p == nil || p.Launcher == "" {
 		c.printf("No activity found\n")
 		return 0
@@ -237,6 +264,16 @@ func (c *call) dumpOne(p *pkgInfo) {
     installerPackageName=com.android.vending
     signatures=%[8]s
     pkgFlags=[ %[7]s ]
-    User 0: ceDataInode=12345 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled=0 instant=false virtual=false
 `, p.Name, id, p.uid, abi, c.d.cfg.SDK, version, flags, c.d.signaturesLine(id, sig), sharedUser)
+	// One line per user of the device (Settings.dumpPackageLPr's user
+	// states; ceDataInode from API 24).
+	for _, u := range c.d.users() {
+		installed := p.installedFor(u) || p.Domain == "system_app"
+		if c.d.cfg.SDK < 24 {
+			c.printf("    User %d: installed=%t hidden=false stopped=false notLaunched=false enabled=0\n", u, installed)
+			continue
+		}
+		c.printf("    User %d: ceDataInode=%d installed=%t hidden=false suspended=false stopped=false notLaunched=false enabled=0 instant=false virtual=false\n",
+			u, 12345+u, installed)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // spawn runs argv in the device as uid, wired to the caller's streams and in
@@ -108,11 +109,52 @@ func (c *call) magiskSu() int {
 			uid = id
 		}
 	}
+	if !c.magiskGrants() {
+		// su_client_main: the daemon's answer is not 0.
+		c.eprintf("Permission denied\n")
+		return 13 // EACCES
+	}
 	argv := []string{"/system/bin/sh"}
 	if hasCommand {
 		argv = append(argv, "-c", command)
 	}
 	return c.spawn(uid, c.cwdOr("/"), c.env, argv...)
+}
+
+// magiskGrants plays MagiskD's su policy for the caller: root always
+// passes; the shell passes unless Config.SuDenied, after the prompt of
+// Config.SuPrompt the first time. While the prompt is up the caller waits;
+// if it goes away (its adb shell closed), the request is dropped.
+func (c *call) magiskGrants() bool {
+	if c.uid == 0 {
+		return true
+	}
+	d := c.d
+	if d.cfg.SuDenied {
+		return false
+	}
+	d.mu.Lock()
+	granted := d.suGranted || d.cfg.SuPrompt.Answer == 0
+	d.mu.Unlock()
+	if granted {
+		return true
+	}
+	for end := time.Now().Add(d.cfg.SuPrompt.Answer); time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+		d.mu.Lock()
+		stopped := d.stopped
+		d.mu.Unlock()
+		if stopped || syscall.Kill(c.pid, 0) != nil {
+			return false
+		}
+	}
+	if d.cfg.SuPrompt.Deny {
+		return false
+	}
+	d.mu.Lock()
+	d.suGranted = true
+	d.mu.Unlock()
+	return true
 }
 
 // aospSu is system/extras/su: `su [WHO [COMMAND...]]`, for root and shell
@@ -182,7 +224,7 @@ func (c *call) runAs() int {
 	if len(args) >= 2 && args[0] == "--user" {
 		args = args[2:]
 	}
-	p := c.d.packages[pkgName]
+	p := c.d.ownerPackage(pkgName)
 	if p == nil {
 		c.eprintf("run-as: unknown package: %s\n", pkgName)
 		return 1

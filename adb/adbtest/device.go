@@ -37,6 +37,12 @@ type Package struct {
 	// starts the app again, untraced unless wrap.<pkg> is set by then, on
 	// the first property change after its first force-stop.
 	RestartedBehind bool
+	// Users are the Android users the app is installed for (default: 0,
+	// the owner). A work profile or a secondary user is user 10 or above;
+	// its copy runs as uid user*100000+appId with its data in
+	// /data/user/<user>/<pkg>, and user 0's commands (pm list packages,
+	// am start, run-as) do not see an app user 0 lacks.
+	Users []int
 }
 
 // Root variants of Config.Root.
@@ -65,6 +71,25 @@ type Config struct {
 	OnCommand func(argv []string)
 	// Props adds or overrides system properties.
 	Props map[string]string
+	// SuPrompt (RootSuC): Magisk has no policy yet for the shell, so its
+	// first su asks the user on the phone's screen and waits for the
+	// answer; see SuPrompt. The zero value: the shell is already allowed.
+	SuPrompt SuPrompt
+	// SuDenied (RootSuC): Magisk's policy for the shell is Deny (or its
+	// Superuser access excludes ADB): su prints "Permission denied" and
+	// exits 13 (EACCES) at once.
+	SuDenied bool
+}
+
+// SuPrompt is Magisk's superuser request for the shell (uid 2000): the su
+// client waits while the prompt is up. After Answer, a Grant (the prompt's
+// default duration, "Forever") is remembered and later su calls pass at
+// once; a Deny (tapped, or Magisk's automatic answer when its request
+// timeout of 10-60 s ends the prompt) fails this su, and the next su asks
+// again.
+type SuPrompt struct {
+	Answer time.Duration // 0: no prompt
+	Deny   bool
 }
 
 // Device is a simulated Android phone listening for the adb server.
@@ -93,6 +118,8 @@ type Device struct {
 	zygoteJavaLoop bool
 	zygoteStopped  bool
 	restartState   map[string]int // RestartedBehind: 1 = restart pending, 2 = done
+	suGranted      bool           // SuPrompt answered with Grant
+	commands       [][]string     // every Android command played, in order
 
 	logMu sync.Mutex // appends to the logcat file
 }
@@ -238,6 +265,15 @@ func (d *Device) IsAdbRoot() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.adbRoot
+}
+
+// Commands returns the argv of every Android command the device played so
+// far (getprop, su, pm …), in order: what a real phone would have been
+// asked to run.
+func (d *Device) Commands() [][]string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([][]string(nil), d.commands...)
 }
 
 // Enforcing reports the current SELinux mode (setenforce changes it).

@@ -75,8 +75,16 @@ func (d *Device) buildRootFS() error {
 		if d.cfg.SDK < 29 {
 			mode = 0o751
 		}
+		for _, u := range p.users() {
+			if u == 0 {
+				dirs = append(dirs, dirSpec{"/data/data/" + p.Name, p.uid, p.uid, mode})
+				continue
+			}
+			uid := u*100000 + p.uid // UserHandle.getUid(user, appId)
+			dirs = append(dirs, dirSpec{fmt.Sprintf("/data/user/%d", u), uidSystem, uidSystem, 0o711},
+				dirSpec{fmt.Sprintf("/data/user/%d/%s", u, p.Name), uid, uid, mode})
+		}
 		dirs = append(dirs,
-			dirSpec{"/data/data/" + p.Name, p.uid, p.uid, mode},
 			dirSpec{"/data/app/" + p.Name + "-1", uidSystem, uidSystem, 0o755},
 			dirSpec{"/data/app/" + p.Name + "-1/bin", uidSystem, uidSystem, 0o755})
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -25,10 +24,10 @@ func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Str
 		return err
 	}
 	client, dev, err := openDevice(ctx, opts, streams)
-	if err != nil {
-		return err
+	if ctx.Err() != nil {
+		return &phoneInterrupted{What: "-a", State: "nothing of it is left on the phone"}
 	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return err
 	}
 	s, err := android.Launch(ctx, dev, android.LaunchOptions{
@@ -36,6 +35,10 @@ func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Str
 		NoUpload: opts.NoUpload, Prompt: opts.Prompt, Options: opts.Shim,
 		Log: streams.ErrOut, AllowPermissive: opts.AllowPermissive, RestartZygote: opts.RestartZygote,
 	})
+	if err != nil && ctx.Err() != nil {
+		// Launch has undone its changes (and said so).
+		return &phoneInterrupted{What: "-a", State: "nothing of it is left on the phone"}
+	}
 	if err != nil {
 		return err
 	}
@@ -51,16 +54,20 @@ func runAndroidLaunch(ctx context.Context, opts *RootOptions, streams *cliio.Str
 // clean the device, upload.
 func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Streams) error {
 	_, dev, err := openDevice(ctx, opts, streams)
-	if err != nil {
-		return err
+	if ctx.Err() != nil {
+		return &phoneInterrupted{What: "-k", State: "nothing was changed on the phone"}
 	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return err
 	}
 	res, err := android.Kill(ctx, dev, android.KillOptions{
 		Query: opts.KillPackage, HostDir: opts.Dir,
 		Version: versionString(), GitHash: gitHashString(), Log: streams.ErrOut,
 	})
+	if err != nil && ctx.Err() != nil {
+		// Kill stops before it removes anything from the phone.
+		return &phoneInterrupted{What: "-k", State: "the traces are still on the phone: run `tcpsnitch -k " + opts.KillPackage + "` again"}
+	}
 	if err != nil {
 		return err
 	}
@@ -74,11 +81,26 @@ func runAndroidKill(ctx context.Context, opts *RootOptions, streams *cliio.Strea
 		NoUpload: opts.NoUpload || res.Session.NoUpload,
 		Prompt:   opts.Prompt || res.Session.Prompt,
 	}, streams)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil {
+		// As on Linux: Ctrl-C during the upload or its -p questions.
+		return &InterruptedError{What: "upload", TraceDir: res.HostDir}
+	}
+	if err != nil {
 		return fmt.Errorf("%w (the trace is kept in %s)", err, res.HostDir)
 	}
-	return err
+	return nil
 }
+
+// phoneInterrupted: Ctrl-C or SIGTERM stopped -a or -k before a trace was
+// on the host; State says what is on the phone. It exits 130, like
+// InterruptedError, which is used once the trace is on the host.
+type phoneInterrupted struct{ What, State string }
+
+func (e *phoneInterrupted) Error() string {
+	return fmt.Sprintf("%s interrupted (%s)", e.What, e.State)
+}
+
+func (e *phoneInterrupted) Unwrap() error { return context.Canceled }
 
 // newADBClient connects to the host's adb server (starting it if needed);
 // progress bars go to stderr only when it is a terminal.

@@ -27,10 +27,10 @@ func TestDevicesTableShowsOneDevice(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "SERIAL") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "SERIAL") || !strings.HasPrefix(lines[2], "su (untried): su is not run") {
 		t.Fatalf("table:\n%s", r.out)
 	}
-	for _, want := range []string{d.Serial(), "device", "(API 33)", "arm64-v8a,armeabi-v7a", "su -c"} {
+	for _, want := range []string{d.Serial(), "device", "(API 33)", "arm64-v8a,armeabi-v7a", "su (untried)"} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("row %q lacks %q", lines[1], want)
 		}
@@ -219,4 +219,35 @@ func assertDeviceClean(t *testing.T, d *adbtest.Device, pkg string) {
 			t.Errorf("%s is still %q", name, v)
 		}
 	}
+}
+
+// Work profiles: an app only another user has is refused with what to do
+// (nothing is changed); one that user 0 and a profile both have is traced
+// in user 0, with a warning that the profile's copy cannot start meanwhile.
+func TestAppsOfOtherUsers(t *testing.T) {
+	work := simplePackage("com.example.work")
+	work.Users = []int{10}
+	both := sleeperApp("com.example.both", buildC(t, "app", sleeperC))
+	both.Users = []int{0, 10}
+	d := adbtest.Start(t, adbtest.Config{SDK: 33, Root: adbtest.RootSuC, Packages: []adbtest.Package{work, both}})
+	androidEnv(t, d)
+
+	for _, flag := range []string{"-a", "-k"} {
+		r := runCLI(t, "", "-n", "--shim", writeShim(t, "x86_64"), flag, "work")
+		if r.code != 1 || strings.Count(r.errOut, "\n") != 1 ||
+			!strings.Contains(r.errOut, "com.example.work is installed only for user 10 (a work profile or another user)") ||
+			!strings.Contains(r.errOut, "adb shell pm install-existing --user 0 com.example.work") {
+			t.Errorf("%s work: exit %d: %q", flag, r.code, r.errOut)
+		}
+	}
+	if d.Prop("debug.tcpsnitch.d") != "" || d.Prop("wrap.com.example.work") != "" {
+		t.Error("the refused -a changed the phone")
+	}
+
+	r := runCLI(t, "", "-n", "-d", t.TempDir(), "--shim", realShim(t), "-a", "com.example.both")
+	if r.code != 0 || !strings.Contains(r.errOut, "Warning: com.example.both is also installed for user 10 (a work profile or another user): only user 0's copy is traced") {
+		t.Fatalf("-a both: exit %d: %q", r.code, r.errOut)
+	}
+	runCLI(t, "", "-k", "com.example.both")
+	assertDeviceClean(t, d, "com.example.both")
 }

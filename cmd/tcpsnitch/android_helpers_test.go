@@ -21,6 +21,7 @@ func androidEnv(t *testing.T, devs ...*adbtest.Device) *adbtest.Server {
 		t.Skip("the adb command (Debian package adb) is needed for the Android tests")
 	}
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // root answers per device
 	t.Setenv("TCPSNITCH_SERVER", "")
 	t.Setenv("ANDROID_SERIAL", "")
 	srv := adbtest.StartServer(t)

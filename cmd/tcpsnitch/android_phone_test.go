@@ -213,5 +213,8 @@ func TestInterruptedLaunchRestoresTheDevice(t *testing.T) {
 	if !strings.Contains(errOut.String(), "restored") {
 		t.Errorf("no word of the restore: %q", errOut.String())
 	}
+	if !strings.HasSuffix(errOut.String(), "\ntcpsnitch: -a interrupted (nothing of it is left on the phone)\n") {
+		t.Errorf("last line: %q", errOut.String())
+	}
 	assertDeviceClean(t, d, "com.example.app")
 }

@@ -93,47 +93,9 @@ func TestLaunchThenKillYieldsARealTrace(t *testing.T) {
 }
 
 func roundTrip(t *testing.T, root string, debuggable bool) {
-	shim := simShim(t)
-	client := filepath.Join(t.TempDir(), "client")
-	src := client + ".c"
-	os.WriteFile(src, []byte(clientC), 0o644)
-	if out, err := exec.Command("gcc", "-O1", "-o", client, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	port, conns := echoServer(t)
-	pkg := adbtest.Package{Name: "com.example.client", VersionName: "3.2.1", PrimaryABI: "x86_64",
-		Launcher: ".MainActivity", Program: client, Args: []string{strconv.Itoa(port)}, Debuggable: debuggable}
-	d := adbtest.Start(t, adbtest.Config{SDK: 30, ABIs: []string{"x86_64", "x86"}, Root: root,
-		Packages: []adbtest.Package{pkg}})
-	androidEnv(t, d)
-	hostDir := filepath.Join(t.TempDir(), "trace")
+	d, hostDir, port := launchClient(t, root, debuggable, nil, "-n")
 
-	r := runCLI(t, "", "-n", "-t", "100", "-d", hostDir, "--shim", shim, "-a", "client")
-	if r.code != 0 {
-		t.Fatalf("-a: exit %d\n%s", r.code, r.errOut)
-	}
-	if !strings.Contains(r.errOut, "tcpsnitch -k com.example.client") {
-		t.Errorf("-a does not say what to run next: %q", r.errOut)
-	}
-	if v := d.Prop("debug.tcpsnitch.d"); v != "/data/data/com.example.client/tcpsnitch" {
-		t.Errorf("debug.tcpsnitch.d = %q", v)
-	}
-	if v := d.Prop("debug.tcpsnitch.t"); v != "100" {
-		t.Errorf("debug.tcpsnitch.t = %q", v)
-	}
-	select {
-	case line := <-conns:
-		if line != "hello\n" {
-			t.Errorf("server got %q", line)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the app never connected; logcat:\n%s", d.Logcat())
-	}
-	if err := d.WaitAppExit("com.example.client", 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-
-	r = runCLI(t, "", "-k", "com.example.client")
+	r := runCLI(t, "", "-k", "com.example.client")
 	if r.code != 0 {
 		t.Fatalf("-k: exit %d\n%s\nlogcat:\n%s", r.code, r.errOut, d.Logcat())
 	}
@@ -168,4 +130,53 @@ func readSocketEvents(t *testing.T, dir string) string {
 		b.Write(data)
 	}
 	return b.String()
+}
+
+// launchClient starts a simulated phone whose app com.example.client
+// connects once to a local echo server, traces it with -a (and aFlags),
+// and waits until the app has talked to the server and exited. onCommand,
+// if not nil, sees every Android command the phone plays.
+func launchClient(t *testing.T, root string, debuggable bool, onCommand func([]string), aFlags ...string) (d *adbtest.Device, hostDir string, port int) {
+	t.Helper()
+	shim := simShim(t)
+	client := filepath.Join(t.TempDir(), "client")
+	src := client + ".c"
+	os.WriteFile(src, []byte(clientC), 0o644)
+	if out, err := exec.Command("gcc", "-O1", "-o", client, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	port, conns := echoServer(t)
+	pkg := adbtest.Package{Name: "com.example.client", VersionName: "3.2.1", PrimaryABI: "x86_64",
+		Launcher: ".MainActivity", Program: client, Args: []string{strconv.Itoa(port)}, Debuggable: debuggable}
+	d = adbtest.Start(t, adbtest.Config{SDK: 30, ABIs: []string{"x86_64", "x86"}, Root: root,
+		Packages: []adbtest.Package{pkg}, OnCommand: onCommand})
+	androidEnv(t, d)
+	hostDir = filepath.Join(t.TempDir(), "trace")
+
+	args := append(append([]string{}, aFlags...), "-t", "100", "-d", hostDir, "--shim", shim, "-a", "client")
+	r := runCLI(t, "", args...)
+	if r.code != 0 {
+		t.Fatalf("-a: exit %d\n%s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "tcpsnitch -k com.example.client") {
+		t.Errorf("-a does not say what to run next: %q", r.errOut)
+	}
+	if v := d.Prop("debug.tcpsnitch.d"); v != "/data/data/com.example.client/tcpsnitch" {
+		t.Errorf("debug.tcpsnitch.d = %q", v)
+	}
+	if v := d.Prop("debug.tcpsnitch.t"); v != "100" {
+		t.Errorf("debug.tcpsnitch.t = %q", v)
+	}
+	select {
+	case line := <-conns:
+		if line != "hello\n" {
+			t.Errorf("server got %q", line)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the app never connected; logcat:\n%s", d.Logcat())
+	}
+	if err := d.WaitAppExit("com.example.client", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return d, hostDir, port
 }

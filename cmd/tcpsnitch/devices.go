@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tcpsnitch/tcpsnitch/adb"
+	"github.com/tcpsnitch/tcpsnitch/internal/android"
 	"github.com/tcpsnitch/tcpsnitch/internal/cliio"
 	"github.com/tcpsnitch/tcpsnitch/internal/config"
 )
@@ -14,6 +15,10 @@ import (
 const devicesLong = `List the Android devices the adb server sees: serial, state, model,
 Android version, ABIs, and how root is available (adb root, su -c, su 0).
 Devices that are unauthorized or offline are listed with what to do.
+
+su is never run to make the list (Magisk shows a toast for every su, and
+asks on the phone the first time): ROOT shows what -a or -k found on the
+device in the last hour, else "su (untried)" when an su is installed.
 
 tcpsnitch talks to the adb server (port 5037, or $ANDROID_ADB_SERVER_PORT)
 and starts it with "adb start-server" when it is not running.`
@@ -78,6 +83,12 @@ func printDevices(streams *cliio.Streams, devs []adb.DeviceInfo, def string) {
 		fmt.Fprintf(streams.Out, "* default device (tcpsnitch devices use)\n")
 	}
 	for _, d := range devs {
+		if d.Online() && d.Err == nil && rootColumn(d) == suUntried {
+			fmt.Fprintf(streams.Out, "%s: su is not run to list devices (Magisk would show a toast, or ask); -a finds out whether it gives root\n", suUntried)
+			break
+		}
+	}
+	for _, d := range devs {
 		switch {
 		case !d.Online():
 			fmt.Fprintf(streams.ErrOut, "%s is %s: %s\n", d.Serial, d.State, d.Advice())
@@ -97,12 +108,31 @@ func androidVersion(d adb.DeviceInfo) string {
 	return "-"
 }
 
+// rootColumn says how root is available without running su on the phone
+// (Magisk would show a toast, or ask): adbd's own uid, else the answer -a
+// or -k found last (cached for an hour), else what is installed.
 func rootColumn(d adb.DeviceInfo) string {
-	if !d.Online() || d.Err != nil {
+	switch {
+	case !d.Online() || d.Err != nil:
 		return "-"
+	case d.Root == adb.RootAdbd:
+		return d.Root.String()
 	}
-	return d.Root.String()
+	if kind, ok := android.CachedRoot(d.Serial); ok {
+		return kind.String()
+	}
+	switch {
+	case d.SuInstalled:
+		return suUntried
+	case d.AdbRootable:
+		return adb.RootAdbOff.String()
+	}
+	return adb.RootNone.String()
 }
+
+// suUntried: su is installed, and whether it gives root is only known once
+// -a or -k has run it.
+const suUntried = "su (untried)"
 
 func dash(s string) string {
 	if s == "" {

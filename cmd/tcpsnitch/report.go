@@ -11,6 +11,7 @@ import (
 	"github.com/tcpsnitch/tcpsnitch/internal/report"
 	"github.com/tcpsnitch/tcpsnitch/internal/report/page"
 	"github.com/tcpsnitch/tcpsnitch/internal/report/perfetto"
+	"github.com/tcpsnitch/tcpsnitch/internal/stats"
 	"golang.org/x/term"
 )
 
@@ -24,6 +25,8 @@ type ReportOptions struct {
 	Sort     string
 	Process  string
 	Socket   int
+	Stats    bool
+	CSV      bool
 }
 
 const reportLong = `Summarise a trace: one block per process, one row per socket (protocol,
@@ -37,7 +40,8 @@ stderr with their line, and the rest is still summarised.`
 const reportExample = `  tcpsnitch report /tmp/curl-trace
   tcpsnitch report --sort bytes --process curl_000 archive.tar.gz
   tcpsnitch report --json trace/ | jq '.totals'
-  tcpsnitch report --html report.html --perfetto trace.json trace/`
+  tcpsnitch report --html report.html --perfetto trace.json trace/
+  tcpsnitch report --stats --csv trace/ > stats.csv`
 
 func newReportCmd(streams *cliio.Streams) *cobra.Command {
 	opts := &ReportOptions{Streams: streams}
@@ -64,6 +68,8 @@ func newReportCmd(streams *cliio.Streams) *cobra.Command {
 	fs.StringVar(&opts.Sort, "sort", "time", "order sockets by `key`: time, bytes, duration, calls or errors")
 	fs.StringVar(&opts.Process, "process", "", "only this process (`name` like curl_000, app name, or pid)")
 	fs.IntVar(&opts.Socket, "socket", -1, "only the socket with this `index` (N of N.json)")
+	fs.BoolVar(&opts.Stats, "stats", false, "print the socket-API statistics (docs/stats.md) of the trace and its processes (with --process/--socket: of those, with their sockets) instead of the summary")
+	fs.BoolVar(&opts.CSV, "csv", false, "with --stats: print the statistics as CSV")
 	return cmd
 }
 
@@ -71,6 +77,9 @@ func runReport(opts *ReportOptions) error {
 	s := opts.Streams
 	if err := report.Sort(&report.Report{}, opts.Sort); err != nil {
 		return usageErrorf("--sort: %v", err)
+	}
+	if opts.CSV && !opts.Stats {
+		return usageErrorf("--csv only applies to --stats (try tcpsnitch report --stats --csv)")
 	}
 	bo := report.DefaultOptions()
 	if opts.HTML != "" {
@@ -80,6 +89,12 @@ func runReport(opts *ReportOptions) error {
 	if opts.Perfetto != "" {
 		pw = perfetto.NewCollector()
 		bo.Sink = pw
+	}
+	var acc *stats.Accumulator
+	if opts.Stats {
+		acc = stats.NewAccumulator(stats.TraceInfo{})
+		acc.KeepSockets = opts.Process != "" || opts.Socket >= 0
+		bo.Sink = statsSink{acc: acc, next: bo.Sink}
 	}
 	r, err := report.Build(opts.Path, bo)
 	if err != nil {
@@ -91,7 +106,20 @@ func runReport(opts *ReportOptions) error {
 	}
 	_ = report.Sort(r, opts.Sort)
 
-	if opts.JSON {
+	if opts.Stats {
+		res := statsResults(acc, r, opts)
+		switch {
+		case opts.CSV:
+			err = stats.WriteCSV(s.Out, res)
+		case opts.JSON:
+			err = stats.WriteJSON(s.Out, res)
+		default:
+			err = stats.WriteText(s.Out, res)
+		}
+		if err != nil {
+			return err
+		}
+	} else if opts.JSON {
 		if err := report.WriteJSON(s.Out, r); err != nil {
 			return err
 		}

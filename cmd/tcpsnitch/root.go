@@ -38,6 +38,8 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Runs before every command of the tree (no subcommand has its own).
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error { return checkSettingsScope(c, showVersion) },
 		RunE: func(c *cobra.Command, args []string) error {
 			if showVersion {
 				return runVersion(streams)
@@ -75,8 +77,11 @@ func newRootCmd(streams *cliio.Streams, signals *runner.Signals) *cobra.Command 
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
-	cmd.AddCommand(newVersionCmd(streams), newConfigCmd(streams, opts), newDevicesCmd(streams))
+	configCmd := newConfigCmd(streams, opts)
+	cmd.AddCommand(newVersionCmd(streams), configCmd, newDevicesCmd(streams))
+	cmd.AddCommand(newServeCmd(streams))
 	cmd.AddCommand(newReportCmd(streams))
+	scopeSettingsHelp(cmd, configCmd)
 	return cmd
 }
 

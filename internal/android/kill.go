@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tcpsnitch/tcpsnitch/adb"
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
 	"github.com/tcpsnitch/tcpsnitch/internal/runner"
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
 
 // KillOptions is what `tcpsnitch -k` needs.
@@ -58,7 +60,7 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 			fmt.Fprintf(o.Log, format+"\n", a...)
 		}
 	}
-	pkg, err := adb.FindPackage(d, o.Query)
+	pkg, err := findPackage(d, o.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 	if err != nil {
 		return nil, err
 	}
-	files, root, err := accessFor(d, pkg, info)
+	files, root, err := accessFor(d, pkg, info, logf)
 	if err != nil && s != nil {
 		return nil, err
 	}
@@ -125,8 +127,8 @@ func Kill(ctx context.Context, dev adb.Device, o KillOptions) (*KillResult, erro
 
 // accessFor picks how to reach the app's data dir: run-as for a
 // debuggable app, else root (switched on if it is `adb root`).
-func accessFor(d adb.Device, pkg string, info adb.PackageInfo) (appFiles, adb.Root, error) {
-	kind, err := adb.DetectRoot(d)
+func accessFor(d adb.Device, pkg string, info adb.PackageInfo, logf func(string, ...any)) (appFiles, adb.Root, error) {
+	kind, err := detectRoot(d, logf)
 	if err != nil {
 		return nil, adb.Root{}, err
 	}
@@ -197,6 +199,11 @@ func pullTraces(d adb.Device, s *Session, files appFiles, res *KillResult) error
 	for _, e := range entries {
 		if e.IsDir() && e.Name() != "meta" {
 			res.Processes++
+			// The shim spools each process's events into one file (far
+			// fewer files through adb); the trace format has N.json.
+			if _, err := spool.Split(filepath.Join(s.HostDir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -66,7 +66,7 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 		return nil, CaptureError
 	}
 	d := adb.WithContext(ctx, dev) // cleanup uses dev: it must run after a cancel
-	pkg, err := adb.FindPackage(d, o.Query)
+	pkg, err := findPackage(d, o.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 
 	// Root is needed for wrap.<pkg> whatever else happens: find it before
 	// touching anything.
-	rootKind, err := adb.DetectRoot(d)
+	rootKind, err := detectRoot(d, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +143,9 @@ func Launch(ctx context.Context, dev adb.Device, o LaunchOptions) (_ *Session, e
 		Started: time.Now().UTC().Truncate(time.Second),
 	}
 	logf("Tracing %s (%s, %s) on %s; traces will go to %s", pkg, abi, orNone(info.VersionName), d.Serial(), hostDir)
+	if w := otherUsersWarning(info, sdk); w != "" {
+		logf("%s", w)
+	}
 
 	if _, err := adb.Run(d, "am", "force-stop", pkg); err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", pkg, err)

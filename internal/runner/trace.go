@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
 
 // TraceOptions is one Linux run as the command line asked for it.
@@ -35,10 +37,11 @@ type Traced struct {
 	Still *StillRunningError
 }
 
-// Trace checks everything that can fail on user input, then writes meta/,
-// runs the program under the shim, waits for the processes it left
-// running (say prints the waiting lines; a cancelled ctx stops the wait)
-// and reads what the shim reported. An error means nothing ran, or the
+// Trace checks everything that can fail on user input, then runs the
+// program under the shim while it gathers meta/, waits for the processes
+// it left running (say prints the waiting lines; a cancelled ctx stops the
+// wait), writes meta/, splits the shim's spools into N.json files and
+// reads what the shim reported. An error means nothing ran, or the
 // trace directory could not be written.
 func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) (*Traced, error) {
 	path, err := Resolve(o.Argv[0])
@@ -84,9 +87,11 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	if _, err := meta.KeepEarlier(traceDir); err != nil {
 		return nil, err
 	}
-	if err := meta.Write(traceDir, o.Meta(ctx, app, path, bin)); err != nil {
-		return nil, err
-	}
+	// meta/'s facts (the --version probe, ~1 100 files of /proc/sys/net)
+	// cost ~15 ms: gathered while the program runs, written after it,
+	// instead of delaying its start.
+	gathered := make(chan meta.Info, 1)
+	go func() { gathered <- o.Meta(ctx, app, path, bin) }()
 
 	family := NewFamily()
 	defer family.Close()
@@ -101,6 +106,20 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	errors.As(family.Wait(ctx, say), &t.Still)
 
 	t.Procs = NewProcessDirs(traceDir, before)
+	if err := meta.Write(traceDir, <-gathered); err != nil {
+		return nil, err
+	}
+	// The shim spooled each process's events into one file while it ran;
+	// the trace format has one N.json per socket. Processes still running
+	// keep appending to their spools, so those are left whole (the trace
+	// reader reads spools; a later run of tcpsnitch report sees them all).
+	if t.Still == nil {
+		for _, p := range t.Procs {
+			if _, err := spool.Split(filepath.Join(traceDir, p)); err != nil {
+				say("tcpsnitch: warning: " + err.Error() + ".")
+			}
+		}
+	}
 	if err := meta.WriteProcesses(traceDir, t.Procs); err != nil {
 		return nil, err
 	}
@@ -113,4 +132,3 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	}
 	return t, nil
 }
-

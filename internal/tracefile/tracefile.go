@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
 
 // Trace is a whole trace directory.
@@ -37,7 +39,8 @@ type Process struct {
 	DNS []Event
 }
 
-// Socket is one N.json file, with its N.pcap when there is one.
+// Socket is one N.json file (or its lines in a spool not split yet:
+// internal/spool), with its N.pcap when there is one.
 type Socket struct {
 	Index    int
 	Path     string
@@ -121,6 +124,15 @@ func ReadProcess(dir string) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading process directory: %w", err)
 	}
+	spooled, err := readSpool(dir)
+	if err != nil {
+		return nil, err
+	}
+	p.Sockets = spooled
+	inSpool := map[int]bool{}
+	for _, s := range spooled {
+		inSpool[s.Index] = true
+	}
 	for _, e := range entries {
 		sm := socketFileRe.FindStringSubmatch(e.Name())
 		if e.IsDir() || sm == nil {
@@ -129,6 +141,9 @@ func ReadProcess(dir string) (*Process, error) {
 		idx, err := strconv.Atoi(sm[1])
 		if err != nil {
 			return nil, fmt.Errorf("%s: bad socket index", e.Name())
+		}
+		if inSpool[idx] {
+			continue // the spool is the whole truth for its sockets
 		}
 		s, err := readSocket(dir, idx, e.Name())
 		if err != nil {
@@ -162,6 +177,44 @@ func (p *Process) Socket(n int) *Socket {
 		}
 	}
 	return nil
+}
+
+// readSpool reads the sockets of a process directory whose spool was not
+// split into N.json files yet (the process or tcpsnitch itself was killed,
+// or the shim ran without the CLI). A socket's N.json left by a split cut
+// short is ignored: the spool still holds all of it.
+func readSpool(dir string) ([]*Socket, error) {
+	path := filepath.Join(dir, spool.Name)
+	x, err := spool.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []*Socket
+	for _, idx := range x.Indices() {
+		evs, err := ReadEvents(x.Reader(f, idx))
+		if err != nil {
+			return nil, fmt.Errorf("%s, socket %d: %w", path, idx, err)
+		}
+		s := &Socket{Index: idx, Path: filepath.Join(dir, strconv.Itoa(idx)+".json"), Events: evs}
+		if pcap := filepath.Join(dir, strconv.Itoa(idx)+".pcap"); fileExists(pcap) {
+			s.PcapPath = pcap
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func readSocket(dir string, idx int, file string) (*Socket, error) {

@@ -1,5 +1,7 @@
 /* A SIGALRM handler that calls send() interrupts a loop of send() on the same
- * socket: no deadlock, and every call is recorded. argv[1]: loop count. */
+ * socket: no deadlock, and every call is recorded. argv[1]: loop count; the
+ * loop goes on past it until the handler has sent 20 times (the timer
+ * fired while the loop ran). */
 #include "common.h"
 #include <signal.h>
 #include <sys/time.h>
@@ -22,7 +24,7 @@ int main(int argc, char **argv) {
         struct itimerval it = {{0, 100}, {0, 100}};
         setitimer(ITIMER_REAL, &it, NULL);
         char buf[10] = "0123456789";
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n || handler_sends < 20; i++) {
                 if (send(fd, buf, sizeof(buf), 0) == sizeof(buf)) main_sends++;
                 if (i % 64 == 0) { char r[16]; while (recv(b, r, sizeof(r), MSG_DONTWAIT) > 0) ; }
         }

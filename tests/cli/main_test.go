@@ -61,6 +61,7 @@ func setup(m *testing.M) int {
 		{"fileonly", "fileonly.c", nil},
 		{"reportclient", "reportclient.c", nil},
 		{"threads", "threads.c", []string{"-pthread"}},
+		{"spooler", "spooler.c", nil},
 	} {
 		args := append([]string{"-O1", "-o", filepath.Join(tools, c.name), filepath.Join("testdata", c.src)}, c.flags...)
 		if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcpsnitch/tcpsnitch/internal/tracefile"
 )
 
 // traceClient traces the C client against srv with flags; returns the run
@@ -104,7 +106,7 @@ func TestStderrLogLevel(t *testing.T) {
 	}
 }
 
-// -t: events reach the JSON file while the program still runs. The client
+// -t: events reach the trace while the program still runs. The client
 // holds its socket open until its stdin closes; the file must show the
 // connect before that.
 func TestWritePeriodFlushesWhileRunning(t *testing.T) {
@@ -124,10 +126,16 @@ func TestWritePeriodFlushesWhileRunning(t *testing.T) {
 	go bufio.NewReader(stderr).WriteTo(devNull{})
 	deadline := time.Now().Add(20 * time.Second) // a bound, not a measurement
 	for {
-		files, _ := filepath.Glob(filepath.Join(dir, "client_*", "*.json"))
-		for _, f := range files {
-			if b, _ := os.ReadFile(f); strings.Contains(string(b), `"type": "connect"`) {
-				return
+		// While the program runs its events are in the process spool
+		// (events.spool), which the trace reader reads like N.json.
+		files, _ := filepath.Glob(filepath.Join(dir, "client_*", "*"))
+		if tr, err := tracefile.Open(dir); err == nil {
+			for _, p := range tr.Processes {
+				for _, s := range p.Sockets {
+					if len(s.OfType("connect")) > 0 {
+						return
+					}
+				}
 			}
 		}
 		if time.Now().After(deadline) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,12 +45,30 @@ func asNobody(t *testing.T, args ...string) []string {
 
 // A program that used the network but whose shim could not write the
 // trace is not called "empty": the user hears that the shim could not
-// write, and why.
+// write, and why. The trace directory is made immutable (chattr +i: even
+// root cannot create entries in it) after tcpsnitch wrote its meta and
+// before the client starts. (Running the client as another user no longer
+// does it: the shim hands the trace over when a process drops privileges.)
 func TestShimThatCannotWriteIsNotAnEmptyTrace(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to make a directory immutable (chattr +i)")
+	}
 	srv := newServer(t, 100)
-	open, shim, client := openDir(t)
-	dir := filepath.Join(open, "trace")
-	r := tcpsnitch(t, "", append([]string{"-n", "-d", dir, "--shim", shim}, asNobody(t, client, srv.port)...)...)
+	// In the repository's build/ (not TMPDIR, which may be a tmpfs, where
+	// the immutable flag does not exist).
+	parent := filepath.Join(repoRoot, "build")
+	os.MkdirAll(parent, 0o755)
+	base, err := os.MkdirTemp(parent, "immutable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "trace")
+	t.Cleanup(func() { exec.Command("chattr", "-i", dir).Run(); os.RemoveAll(base) })
+	script := fmt.Sprintf("chattr +i %s || exit 99; %s %s; s=$?; chattr -i %s; exit $s", dir, tool("client"), srv.port, dir)
+	r := tcpsnitch(t, "", "-n", "-d", dir, "sh", "-c", script)
+	if r.code == 99 {
+		t.Fatalf("chattr +i failed on %s (a file system without the immutable flag?): %s", dir, r.errOut)
+	}
 	if r.code != 0 || srv.read.Load() == 0 {
 		t.Fatalf("the client did not talk to the server: exit %d stderr %q", r.code, r.errOut)
 	}
@@ -60,7 +79,7 @@ func TestShimThatCannotWriteIsNotAnEmptyTrace(t *testing.T) {
 		t.Fatalf("said empty although the program used a socket:\n%s", r.errOut)
 	}
 	for _, want := range []string{
-		"cannot create a process directory in " + dir + ": Permission denied",
+		"cannot create a process directory in " + dir + ": Operation not permitted",
 		"tcpsnitch: the shim saw 1 internet socket but could not write it to the trace",
 	} {
 		if !strings.Contains(r.errOut, want) {

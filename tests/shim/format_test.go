@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 	"github.com/tcpsnitch/tcpsnitch/internal/tracefile"
 )
 
@@ -317,12 +319,25 @@ func loadDocSpec(t *testing.T) *docSpec {
 	return docParsed
 }
 
-// checkTraceAgainstDoc checks every line of every N.json and dns.json under
-// a trace directory; it returns how many lines of each type it saw.
+// checkTraceAgainstDoc checks every event line of a trace directory: the
+// lines of each socket (N.json, or the process's events.spool while it is
+// not split into them) and of dns.json. It returns how many lines of each
+// type it saw.
 func checkTraceAgainstDoc(t *testing.T, dir string) map[string]int {
 	t.Helper()
 	d := loadDocSpec(t)
 	seen := map[string]int{}
+	check := func(r io.Reader, where string, allowed map[string]bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(nil, 1<<24)
+		for n := 1; sc.Scan(); n++ {
+			typ, errs := d.checkLine(sc.Bytes(), allowed)
+			for _, e := range errs {
+				t.Errorf("%s:%d: %s", where, n, e)
+			}
+			seen[typ]++
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	for _, f := range files {
 		allowed := d.sockTypes
@@ -333,14 +348,22 @@ func checkTraceAgainstDoc(t *testing.T, dir string) map[string]int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(nil, 1<<24)
-		for n := 1; sc.Scan(); n++ {
-			typ, errs := d.checkLine(sc.Bytes(), allowed)
-			for _, e := range errs {
-				t.Errorf("%s:%d: %s", f, n, e)
-			}
-			seen[typ]++
+		check(fh, f, allowed)
+		fh.Close()
+	}
+	spools, _ := filepath.Glob(filepath.Join(dir, "*", spool.Name))
+	for _, f := range spools {
+		x, err := spool.Open(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range x.Indices() {
+			check(x.Reader(fh, id), fmt.Sprintf("%s socket %d", f, id), d.sockTypes)
 		}
 		fh.Close()
 	}

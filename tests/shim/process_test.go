@@ -203,8 +203,8 @@ func TestSignalHandlerCallsSend(t *testing.T) {
 	if big != main || small != handler {
 		t.Errorf("recorded %d loop sends and %d handler sends, program made %d and %d", big, small, main, handler)
 	}
-	if handler == 0 {
-		t.Log("the timer never fired during the loop; nothing interrupted")
+	if handler < 20 {
+		t.Errorf("the handler sent %d times, the program waits for 20: the timer did not interrupt the loop", handler)
 	}
 }
 

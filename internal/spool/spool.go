@@ -1,0 +1,218 @@
+// Package spool reads the shim's process spool (<procdir>/events.spool,
+// see shim/spool.h) and splits it into the trace format's per-socket
+// N.json files. While the program runs the shim appends every socket's
+// JSON lines to this one file, tagged with the socket index, because
+// creating one file per socket cost more than the traced program's own
+// run time; the documented layout is produced after the process ends.
+//
+// The spool is a sequence of records: a 23-byte header
+// "@<index, 10 digits> <length, 10 digits>\n" and then length bytes of
+// complete JSON lines. A record cut short (the process was killed while
+// appending) keeps its complete lines; nothing after it can exist, since
+// each process appends only to its own spool.
+package spool
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"syscall"
+)
+
+// Name is the spool's file name in a process directory.
+const Name = "events.spool"
+
+const hdrLen = 23
+
+// Segment is one record's lines: Len bytes at Off in the spool.
+type Segment struct {
+	Off, Len int64
+}
+
+// Index is where each socket's lines are in a spool, in the order they
+// were appended.
+type Index struct {
+	Path    string
+	Sockets map[int][]Segment
+	Cut     bool // the last record was cut short (a killed process)
+}
+
+// Indices returns the socket indices in increasing order.
+func (x *Index) Indices() []int {
+	ids := make([]int, 0, len(x.Sockets))
+	for id := range x.Sockets {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	return ids
+}
+
+// Open reads the headers of the spool at path (not the lines themselves).
+func Open(path string) (*Index, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return scan(f, st.Size(), path)
+}
+
+// scan walks the records of a spool of size bytes.
+func scan(f io.ReaderAt, size int64, path string) (*Index, error) {
+	x := &Index{Path: path, Sockets: map[int][]Segment{}}
+	var hdr [hdrLen]byte
+	for off := int64(0); off < size; {
+		if size-off < hdrLen {
+			x.Cut = true // the header itself was cut
+			break
+		}
+		if _, err := f.ReadAt(hdr[:], off); err != nil {
+			return nil, err
+		}
+		id, n, ok := parseHeader(hdr[:])
+		if !ok {
+			return nil, fmt.Errorf("%s: not a tcpsnitch spool record at byte %d (the file is damaged; the N.json files cannot be made from it)", path, off)
+		}
+		body := off + hdrLen
+		if body+n > size {
+			// Cut by a kill mid-append: keep its complete lines.
+			x.Cut = true
+			n = completeLines(f, body, size-body)
+			if n > 0 {
+				x.Sockets[id] = append(x.Sockets[id], Segment{body, n})
+			}
+			break
+		}
+		x.Sockets[id] = append(x.Sockets[id], Segment{body, n})
+		off = body + n
+	}
+	return x, nil
+}
+
+func parseHeader(h []byte) (id int, n int64, ok bool) {
+	if h[0] != '@' || h[11] != ' ' || h[22] != '\n' {
+		return 0, 0, false
+	}
+	i, err1 := strconv.ParseUint(string(h[1:11]), 10, 32)
+	l, err2 := strconv.ParseUint(string(h[12:22]), 10, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return int(i), int64(l), true
+}
+
+// completeLines returns how many of the n bytes at off end with a newline.
+func completeLines(f io.ReaderAt, off, n int64) int64 {
+	buf := make([]byte, n)
+	got, _ := f.ReadAt(buf, off)
+	return int64(bytes.LastIndexByte(buf[:got], '\n') + 1)
+}
+
+// Reader returns socket id's lines, in order, read from the spool file f.
+func (x *Index) Reader(f io.ReaderAt, id int) io.Reader {
+	segs := x.Sockets[id]
+	rs := make([]io.Reader, len(segs))
+	for i, s := range segs {
+		rs[i] = io.NewSectionReader(f, s.Off, s.Len)
+	}
+	return io.MultiReader(rs...)
+}
+
+// Split turns the spool of process directory dir, if it has one, into
+// its N.json files and then removes it. It streams: a socket's lines are
+// copied record by record, never all held in memory. An N.json of a
+// socket in the spool is rewritten whole, so a split cut short (tcpsnitch
+// itself was killed) is finished by running it again. It returns the
+// number of sockets written (0 and no error when there is no spool).
+func Split(dir string) (int, error) {
+	path := filepath.Join(dir, Name)
+	x, err := Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var buf []byte
+	ids := x.Indices()
+	for _, id := range ids {
+		if buf, err = writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), f, x.Sockets[id], buf); err != nil {
+			return 0, err
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
+}
+
+// writeSocket writes one socket's segments to path, gathered in buf (kept
+// for the next socket) and written in pieces of up to 1 MiB. It uses the
+// system calls directly: the split makes thousands of small files, and
+// os.File registers each with the runtime's poller (one more call per file).
+func writeSocket(path string, f *os.File, segs []Segment, buf []byte) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return buf, &os.PathError{Op: "create", Path: path, Err: err}
+	}
+	flush := func() error {
+		for p := buf; len(p) > 0; {
+			n, err := syscall.Write(fd, p)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				return &os.PathError{Op: "write", Path: path, Err: err}
+			}
+			p = p[n:]
+		}
+		buf = buf[:0]
+		return nil
+	}
+	buf = buf[:0]
+	for _, s := range segs {
+		if len(buf) > 0 && int64(len(buf))+s.Len > 1<<20 {
+			if err := flush(); err != nil {
+				syscall.Close(fd)
+				return buf, err
+			}
+		}
+		start := len(buf)
+		buf = slices.Grow(buf, int(s.Len))[:start+int(s.Len)]
+		if _, err := f.ReadAt(buf[start:], s.Off); err != nil {
+			syscall.Close(fd)
+			return buf, fmt.Errorf("reading %s: %w", f.Name(), err)
+		}
+	}
+	if err := flush(); err != nil {
+		syscall.Close(fd)
+		return buf, err
+	}
+	return buf, syscall.Close(fd)
+}
+
+// SplitAll splits the spool of every directory in dirs (a trace's process
+// directories). It stops at the first error.
+func SplitAll(dirs []string) error {
+	for _, d := range dirs {
+		if _, err := Split(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
