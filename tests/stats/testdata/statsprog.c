@@ -108,7 +108,8 @@ int main(int argc, char **argv) {
 
 	const char *c = "cli";
 	int cl = R("socket", c, socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "dom=AF_INET type=SOCK_STREAM cloexec=1 nonblock=0");
-	R("setsockopt", c, setsockopt(cl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), "opt=IPPROTO_TCP:TCP_NODELAY phase=before-connect");
+	/* The trace names level IPPROTO_TCP (6) as the original did: SOL_TCP. */
+	R("setsockopt", c, setsockopt(cl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), "opt=SOL_TCP:TCP_NODELAY phase=before-connect");
 	if (R("connect", c, connect(cl, (struct sockaddr *)&la, sizeof la), NULL) < 0) die("connect");
 	int sv = R("accept", "lst", accept(l, NULL, NULL), NULL);
 	if (sv < 0) die("accept");
@@ -126,7 +127,7 @@ int main(int argc, char **argv) {
 	R("setsockopt", c, setsockopt(cl, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz), "opt=SOL_SOCKET:SO_SNDBUF phase=during-data");
 	struct tcp_info ti;
 	socklen_t tl = sizeof ti;
-	R("getsockopt", c, getsockopt(cl, IPPROTO_TCP, TCP_INFO, &ti, &tl), "opt=IPPROTO_TCP:TCP_INFO phase=during-data");
+	R("getsockopt", c, getsockopt(cl, IPPROTO_TCP, TCP_INFO, &ti, &tl), "opt=SOL_TCP:TCP_INFO phase=during-data");
 	long fl = R("fcntl", c, fcntl(cl, F_GETFL), "cmd=F_GETFL nonblock=0");
 	R("fcntl", c, fcntl(cl, F_SETFL, fl | O_NONBLOCK), "cmd=F_SETFL nonblock=1");
 	R("fcntl", c, fcntl(cl, F_GETFL), "cmd=F_GETFL nonblock=1");
