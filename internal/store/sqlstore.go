@@ -144,52 +144,39 @@ func (s *sqlStore) Distinct(ctx context.Context, column string) ([]string, error
 	default:
 		return nil, fmt.Errorf("no filter on %q", column)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT `+column+` FROM traces WHERE `+column+` <> '' ORDER BY 1`)
+	return column1[string](ctx, s.db, `SELECT DISTINCT `+column+` FROM traces WHERE `+column+` <> '' ORDER BY 1`)
+}
+
+func (s *sqlStore) TracesToImport(ctx context.Context) ([]int64, error) {
+	return column1[int64](ctx, s.db, s.q(`SELECT id FROM traces WHERE status IN (?, ?) ORDER BY id`), StatusPending, StatusImporting)
+}
+
+func (s *sqlStore) ArchiveFiles(ctx context.Context) (map[string]bool, error) {
+	files, err := column1[string](ctx, s.db, `SELECT archive_file FROM traces`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(files))
+	for _, f := range files {
+		out[f] = true
+	}
+	return out, nil
+}
+
+// column1 runs a query whose rows have one column and returns its values.
+func column1[T any](ctx context.Context, db *sql.DB, query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func (s *sqlStore) TracesToImport(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM traces WHERE status IN (?, ?) ORDER BY id`), StatusPending, StatusImporting)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-func (s *sqlStore) ArchiveFiles(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT archive_file FROM traces`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		out[f] = true
 	}
 	return out, rows.Err()
 }

@@ -54,21 +54,8 @@ func (s *sqlStore) EachTraceStats(ctx context.Context, each func(int64, []byte) 
 }
 
 func (s *sqlStore) TracesWithoutStats(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT t.id FROM traces t LEFT JOIN trace_stats s ON s.trace_id = t.id
+	return column1[int64](ctx, s.db, s.q(`SELECT t.id FROM traces t LEFT JOIN trace_stats s ON s.trace_id = t.id
 		WHERE t.status = ? AND s.trace_id IS NULL ORDER BY t.id`), StatusImported)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 func (s *sqlStore) SetSpecialised(ctx context.Context, app string, on bool) error {
