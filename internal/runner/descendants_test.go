@@ -18,8 +18,11 @@ func TestFamilyWaitsForOrphansOnly(t *testing.T) {
 	defer old.Process.Kill()
 	f := NewFamily()
 	defer f.Close()
-	// sh exits at once, leaving "sleep 0.3" orphaned (re-parented to us).
-	if err := exec.Command("sh", "-c", "sleep 0.3 & exit 0").Run(); err != nil {
+	// sh exits as soon as its child runs sleep (not before: the message
+	// names a process as /proc does at that moment, and the forked child is
+	// still "sh" until its exec), leaving "sleep 0.3" orphaned (re-parented
+	// to us).
+	if err := exec.Command("sh", "-c", `sleep 0.3 & until [ "$(cat /proc/$!/comm)" = sleep ]; do :; done; exit 0`).Run(); err != nil {
 		t.Fatal(err)
 	}
 	var said []string
