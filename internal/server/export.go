@@ -13,17 +13,10 @@ import (
 // exportCSV streams the events the browser's filter selects (all pages),
 // one row each, details as a JSON column.
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.findTrace(w, r)
+	t, f, ok := s.exportStart(w, r, "text/csv; charset=utf-8", "csv")
 	if !ok {
 		return
 	}
-	f, _, ok := s.eventFilter(w, r, t)
-	if !ok {
-		return
-	}
-	f.Offset, f.Limit = 0, 0
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeName(t.M("app"))+"-"+t.Key+`-events.csv"`)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
 	cw.Write([]string{"process", "socket", "seq", "type", "timestamp_usec", "return_value", "success", "errno", "thread_id", "fake_call", "details"})
@@ -45,17 +38,10 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 // exportJSON streams the selected events as JSON lines, in the trace's own
 // event format plus "process", "socket" and "seq".
 func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.findTrace(w, r)
+	t, f, ok := s.exportStart(w, r, "application/x-ndjson", "jsonl")
 	if !ok {
 		return
 	}
-	f, _, ok := s.eventFilter(w, r, t)
-	if !ok {
-		return
-	}
-	f.Offset, f.Limit = 0, 0
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeName(t.M("app"))+"-"+t.Key+`-events.jsonl"`)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -64,4 +50,21 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Log.Error("JSON export cut short", "trace", t.ID, "err", err)
 	}
+}
+
+// exportStart finds the trace and the browser's filter (every page of it)
+// and sets the headers of a download named <app>-<key>-events.<ext>.
+func (s *Server) exportStart(w http.ResponseWriter, r *http.Request, contentType, ext string) (*store.Trace, store.EventFilter, bool) {
+	t, ok := s.findTrace(w, r)
+	if !ok {
+		return nil, store.EventFilter{}, false
+	}
+	f, _, ok := s.eventFilter(w, r, t)
+	if !ok {
+		return nil, store.EventFilter{}, false
+	}
+	f.Offset, f.Limit = 0, 0
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeName(t.M("app"))+"-"+t.Key+`-events.`+ext+`"`)
+	return t, f, true
 }
