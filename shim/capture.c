@@ -752,8 +752,8 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 	char path[800];
 	snprintf(path, sizeof path, "%s/%d.pcap", dir, c->s->id);
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (c->file_started ? O_APPEND : O_TRUNC);
-	int fd = ownfd_open(path, flags, 0644);
-	bool ok = fd >= 0;
+	struct ownfile f;
+	bool ok = ownfile_open(&f, path, flags, 0644);
 	if (ok && !c->file_started) {
 		struct {
 			uint32_t magic;
@@ -761,12 +761,12 @@ static void write_pcap(struct cap *c, const char *buf, size_t len) {
 			int32_t thiszone;
 			uint32_t sigfigs, snaplen, linktype;
 		} hdr = {0xa1b2c3d4, 2, 4, 0, 0, CAPTURE_SNAPLEN, DLT_LINUX_SLL};
-		ok = write_all(fd, (const char *)&hdr, sizeof hdr);
+		ok = ownfile_write(&f, (const char *)&hdr, sizeof hdr);
 		c->file_started = ok;
 	}
-	if (ok && len) ok = write_all(fd, buf, len);
+	if (ok && len) ok = ownfile_write(&f, buf, len);
 	if (!ok) slog(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0) ownfd_close(fd);
+	if (ownfile_is_open(&f)) ownfile_close(&f);
 }
 
 void capture_flush_all(void) {

@@ -38,10 +38,10 @@ void dns_end(struct jw *w, struct outbuf *o) {
 	/* One write per line on an O_APPEND file: lines of concurrent lookups
 	 * (threads, processes sharing nothing) never interleave. */
 	/* An fd of the shim's own, out of the program's way (ownfd.h). */
-	int fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) return;
-	write_all(fd, o->p, o->len);
-	ownfd_close(fd);
+	struct ownfile f;
+	if (!ownfile_open(&f, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) return;
+	ownfile_write(&f, o->p, o->len);
+	ownfile_close(&f);
 }
 
 static void ip_fields(struct jw *w, int family, const void *ip) {

@@ -77,13 +77,23 @@ static void close_end(struct sock *s, int fd, int ret, int err, bool last) {
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
 
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag) {
-	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
-	bool last = false;
-	struct sock *s = close_begin(fd, &last);
-	int ret = real_close(fd, tag);
-	int err = errno;
-	close_end(s, fd, ret, err, last);
-	errno = err;
+	/* Announced before the look at the shim's numbers (ownfd.h). */
+	int intent = UNLIKELY(ownfd_may_meet((unsigned)fd, (unsigned)fd)) && !tstate_get()->in_shim
+			     ? ownfd_intent_begin((unsigned)fd, (unsigned)fd) : -1;
+	int ret;
+	if (UNLIKELY(ownfd_is(fd)) && ownfd_claims(fd, intent)) {
+		ret = ownfd_hook_close(fd);
+	} else if (!tracing_active()) {
+		ret = real_close(fd, tag);
+	} else {
+		bool last = false;
+		struct sock *s = close_begin(fd, &last);
+		ret = real_close(fd, tag);
+		int err = errno;
+		close_end(s, fd, ret, err, last);
+		errno = err;
+	}
+	ownfd_intent_end(intent);
 	return ret;
 }
 
@@ -92,20 +102,13 @@ static int plain_close(int fd, uint64_t tag) {
 	return REAL(close)(fd);
 }
 
-EXPORT int close(int fd) {
-	if (UNLIKELY(ownfd_is(fd))) return ownfd_hook_close(fd);
-	if (!tracing_active()) return REAL(close)(fd);
-	return tcpsnitch_close_hook(fd, plain_close, 0);
-}
+EXPORT int close(int fd) { return tcpsnitch_close_hook(fd, plain_close, 0); }
 
 #ifdef __ANDROID__
 /* Java's FileDescriptor (and so every Java socket) closes through fdsan. */
 static int fdsan_close(int fd, uint64_t tag) { return REAL_OR(android_fdsan_close_with_tag, fallback_fdsan_close_with_tag)(fd, tag); }
 
-EXPORT int android_fdsan_close_with_tag(int fd, uint64_t tag) {
-	if (!tracing_active()) return REAL_OR(android_fdsan_close_with_tag, fallback_fdsan_close_with_tag)(fd, tag);
-	return tcpsnitch_close_hook(fd, fdsan_close, tag);
-}
+EXPORT int android_fdsan_close_with_tag(int fd, uint64_t tag) { return tcpsnitch_close_hook(fd, fdsan_close, tag); }
 #endif
 
 /* close_range / closefrom: every socket in the range gets its close. */
@@ -207,15 +210,20 @@ static int closefrom_piece(unsigned lo, unsigned hi, void *arg) {
 }
 
 EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
-	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim)
-		return ownfd_split_range(first, last, close_range_piece, &flags);
+	if (UNLIKELY(ownfd_may_meet(first, last)) && !tstate_get()->in_shim && first <= last) {
+		int intent = ownfd_intent_begin(first, last);
+		int ret = ownfd_split_range(first, last, close_range_piece, &flags);
+		ownfd_intent_end(intent);
+		return ret;
+	}
 	return close_range_part(first, last, flags);
 }
 
 EXPORT void closefrom(int lowfd) {
-	if (UNLIKELY(__atomic_load_n(&tcpsnitch_ownfd_count, __ATOMIC_RELAXED)) && !tstate_get()->in_shim &&
-	    lowfd >= 0) {
+	if (UNLIKELY(ownfd_may_meet((unsigned)lowfd, ~0u)) && !tstate_get()->in_shim && lowfd >= 0) {
+		int intent = ownfd_intent_begin((unsigned)lowfd, ~0u);
 		ownfd_split_range((unsigned)lowfd, ~0u, closefrom_piece, NULL);
+		ownfd_intent_end(intent);
 		return;
 	}
 	closefrom_part(lowfd);
@@ -259,8 +267,7 @@ EXPORT int dup(int fd) {
 
 /* dup2/dup3 close newfd first when it is open: a socket there gets its
  * close, taken before the call so a racing socket() cannot get it. */
-static int dup_onto(int type, int oldfd, int newfd, int flags) {
-	if (UNLIKELY(ownfd_is(newfd)) && !tstate_get()->in_shim && oldfd != newfd) ownfd_surrender(newfd);
+static int dup_onto_traced(int type, int oldfd, int newfd, int flags) {
 	if (!tracing_active()) return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 	struct sock *s = traced(oldfd);
 	if (oldfd == newfd) { /* dup2: nothing happens; dup3: EINVAL */
@@ -284,6 +291,22 @@ static int dup_onto(int type, int oldfd, int newfd, int flags) {
 		fdt_forget(newfd);
 	}
 	record_dup(type, s, oldfd, ret, err, newfd, flags);
+	errno = err;
+	return ret;
+}
+
+/* A dup2 onto one of the shim's numbers takes it from the shim (ownfd.h):
+ * a trace file moves away first, leaving a spare copy on newfd that the
+ * call replaces (or that is closed if the call fails). */
+static int dup_onto(int type, int oldfd, int newfd, int flags) {
+	if (LIKELY(!ownfd_may_meet((unsigned)newfd, (unsigned)newfd)) || tstate_get()->in_shim || oldfd == newfd)
+		return dup_onto_traced(type, oldfd, newfd, flags);
+	int intent = ownfd_intent_begin((unsigned)newfd, (unsigned)newfd);
+	bool spare = ownfd_yield(newfd);
+	int ret = dup_onto_traced(type, oldfd, newfd, flags);
+	int err = errno;
+	if (ret < 0 && spare) REAL(close)(newfd);
+	ownfd_intent_end(intent);
 	errno = err;
 	return ret;
 }

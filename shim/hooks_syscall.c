@@ -60,7 +60,7 @@ EXPORT long syscall(long number, ...) {
 	long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
-	if (number == SYS_close && tracing_active()) return tcpsnitch_close_hook((int)a1, raw_close, 0);
+	if (number == SYS_close) return tcpsnitch_close_hook((int)a1, raw_close, 0);
 	long ret = REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
 	if (ret >= 0 && returns_fd(number)) {
 		int err = errno;

@@ -13,6 +13,7 @@
 #include "hazard.h"
 #include "log.h"
 #include "options.h"
+#include "ownfd.h"
 #include "real.h"
 #include "record.h"
 #include "tstate.h"
@@ -88,6 +89,7 @@ static void atfork_child(void) {
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
 	hazard_reset_after_fork();
+	ownfd_reset_after_fork();
 	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
@@ -114,6 +116,7 @@ static void init(void) {
 	}
 	save_env();
 	hazard_init();
+	ownfd_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);

@@ -32,10 +32,10 @@ static const char *level_name(int level) {
 }
 
 static void append_file(const char *path, const char *s, size_t n) {
-	int fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) return;
-	(void)!REAL(write)(fd, s, n);
-	ownfd_close(fd);
+	struct ownfile f;
+	if (!ownfile_open(&f, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) return;
+	(void)ownfile_write(&f, s, n);
+	ownfile_close(&f);
 }
 
 static void to_logcat(int level, const char *msg) {

@@ -35,7 +35,7 @@ void spool_record_end(struct outbuf *o, struct spool_pass *sp, int id) {
 
 void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	if (!o->len) return;
-	if (sp->fd < 0) {
+	if (!ownfile_is_open(&sp->f)) {
 		const char *dir = procdir_get();
 		if (!dir) {
 			o->len = 0;
@@ -43,17 +43,15 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 		}
 		char path[800];
 		snprintf(path, sizeof path, "%s/" SPOOL_NAME, dir);
-		sp->fd = ownfd_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (sp->fd < 0) slog(LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
+		if (!ownfile_open(&sp->f, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) slog(LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
 	}
 	/* One write of whole records (O_APPEND): a kill can only cut the
 	 * last one short. */
-	if (sp->fd >= 0 && !write_all(sp->fd, o->p, o->len))
+	if (ownfile_is_open(&sp->f) && !ownfile_write(&sp->f, o->p, o->len))
 		slog(LOG_ERROR, "cannot write %s/" SPOOL_NAME ": %s", procdir_get(), strerror(errno));
 	o->len = 0;
 }
 
 void spool_pass_end(struct spool_pass *sp) {
-	if (sp->fd >= 0) ownfd_close(sp->fd);
-	sp->fd = -1;
+	if (ownfile_is_open(&sp->f)) ownfile_close(&sp->f);
 }

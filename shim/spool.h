@@ -15,14 +15,15 @@
 #include <stddef.h>
 
 #include "outbuf.h"
+#include "ownfd.h"
 
 #define SPOOL_NAME "events.spool"
 #define SPOOL_HDR 23
 
-/* One writer pass: the spool is opened (ownfd_open: kept out of the
+/* One writer pass: the spool is opened (an ownfile: kept out of the
  * program's way) on the first append and closed at the pass's end. */
 struct spool_pass {
-	int fd;        /* -1 until opened */
+	struct ownfile f; /* fd -1 until opened */
 	size_t rec;    /* offset in the buffer of the open record's header */
 	int open;      /* a record is open */
 };

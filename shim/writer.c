@@ -189,7 +189,7 @@ void writer_flush_all(bool final) {
 	if (dying) record_drain_reserve_bounded();
 	else record_drain_reserve();
 	struct outbuf *o = &pass_text;
-	struct spool_pass sp = {.fd = -1};
+	struct spool_pass sp = {.f = {-1, -1}};
 	struct final_arg fa = {o, &sp};
 	if (!o->cap) outbuf_room(o, 2 * WRITE_PIECE); /* a pass for a signal handler need not grow it */
 	if (dying) {
