@@ -19,7 +19,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"syscall"
@@ -129,29 +128,36 @@ func (x *Index) Reader(f io.ReaderAt, id int) io.Reader {
 }
 
 // Split turns the spool of process directory dir, if it has one, into
-// its N.json files and then removes it. It streams: a socket's lines are
-// copied record by record, never all held in memory. An N.json of a
-// socket in the spool is rewritten whole, so a split cut short (tcpsnitch
-// itself was killed) is finished by running it again. It returns the
-// number of sockets written (0 and no error when there is no spool).
+// its N.json files and then removes it. The spool is mapped into memory
+// (read by the kernel as the files are written, never copied whole), so
+// each file costs its open, write and close and nothing more. An N.json
+// of a socket in the spool is rewritten whole, so a split cut short
+// (tcpsnitch itself was killed) is finished by running it again. It
+// returns the number of sockets written (0 and no error when there is no
+// spool).
 func Split(dir string) (int, error) {
 	path := filepath.Join(dir, Name)
-	x, err := Open(path)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Open(path)
+	defer f.Close()
+	data, err := mapFile(f)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer unmapFile(data)
+	x, err := scan(bytes.NewReader(data), int64(len(data)), path)
+	if err != nil {
+		return 0, err
+	}
 	var buf []byte
 	ids := x.Indices()
 	for _, id := range ids {
-		if buf, err = writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), f, x.Sockets[id], buf); err != nil {
+		if buf, err = writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), data, x.Sockets[id], buf); err != nil {
 			return 0, err
 		}
 	}
@@ -161,17 +167,43 @@ func Split(dir string) (int, error) {
 	return len(ids), nil
 }
 
-// writeSocket writes one socket's segments to path, gathered in buf (kept
-// for the next socket) and written in pieces of up to 1 MiB. It uses the
-// system calls directly: the split makes thousands of small files, and
-// os.File registers each with the runtime's poller (one more call per file).
-func writeSocket(path string, f *os.File, segs []Segment, buf []byte) ([]byte, error) {
+// mapFile maps f, read-only; nil for an empty file.
+func mapFile(f *os.File) ([]byte, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() == 0 {
+		return nil, nil
+	}
+	if st.Size() != int64(int(st.Size())) {
+		return nil, fmt.Errorf("%s: %d bytes is more than this build of tcpsnitch can map; split it with a 64-bit tcpsnitch (tcpsnitch report reads it as it is)", f.Name(), st.Size())
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, &os.PathError{Op: "mmap", Path: f.Name(), Err: err}
+	}
+	return data, nil
+}
+
+func unmapFile(data []byte) {
+	if data != nil {
+		syscall.Munmap(data)
+	}
+}
+
+// writeSocket writes one socket's segments of the mapped spool to path:
+// straight from the mapping when there is one segment, else gathered in buf
+// (kept for the next socket) in pieces of up to 1 MiB. It uses the system
+// calls directly: the split makes thousands of small files, and os.File
+// registers each with the runtime's poller (one more call per file).
+func writeSocket(path string, data []byte, segs []Segment, buf []byte) ([]byte, error) {
 	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
 		return buf, &os.PathError{Op: "create", Path: path, Err: err}
 	}
-	flush := func() error {
-		for p := buf; len(p) > 0; {
+	write := func(p []byte) error {
+		for len(p) > 0 {
 			n, err := syscall.Write(fd, p)
 			if err == syscall.EINTR {
 				continue
@@ -181,25 +213,24 @@ func writeSocket(path string, f *os.File, segs []Segment, buf []byte) ([]byte, e
 			}
 			p = p[n:]
 		}
-		buf = buf[:0]
 		return nil
 	}
 	buf = buf[:0]
-	for _, s := range segs {
-		if len(buf) > 0 && int64(len(buf))+s.Len > 1<<20 {
-			if err := flush(); err != nil {
-				syscall.Close(fd)
-				return buf, err
-			}
+	for i, s := range segs {
+		seg := data[s.Off : s.Off+s.Len]
+		if len(segs) == 1 {
+			err = write(seg)
+			break
 		}
-		start := len(buf)
-		buf = slices.Grow(buf, int(s.Len))[:start+int(s.Len)]
-		if _, err := f.ReadAt(buf[start:], s.Off); err != nil {
-			syscall.Close(fd)
-			return buf, fmt.Errorf("reading %s: %w", f.Name(), err)
+		buf = append(buf, seg...)
+		if len(buf) >= 1<<20 || i == len(segs)-1 {
+			if err = write(buf); err != nil {
+				break
+			}
+			buf = buf[:0]
 		}
 	}
-	if err := flush(); err != nil {
+	if err != nil {
 		syscall.Close(fd)
 		return buf, err
 	}
