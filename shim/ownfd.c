@@ -177,11 +177,10 @@ static bool wait_intents(int fd, unsigned ended_before) {
 	const struct tstate *me = tstate_get();
 	bool met = false;
 	for (int i = 0; i < INTENT_MAX; i++) {
-		unsigned seq = __atomic_load_n(&iseq[i], __ATOMIC_SEQ_CST);
 		int st = __atomic_load_n(&istate[i], __ATOMIC_SEQ_CST);
 		for (int r = 0; st == 1 && !waited_too_long(r); r++) st = __atomic_load_n(&istate[i], __ATOMIC_SEQ_CST);
 		if (st != 2) continue; /* 3: it saw the file */
-		seq = __atomic_load_n(&iseq[i], __ATOMIC_SEQ_CST);
+		unsigned seq = __atomic_load_n(&iseq[i], __ATOMIC_SEQ_CST);
 		unsigned lo = ilo[i], hi = ihi[i];
 		const struct tstate *by = iby[i];
 		if (__atomic_load_n(&iseq[i], __ATOMIC_SEQ_CST) != seq) continue; /* ended: counted in iended */

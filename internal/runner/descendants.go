@@ -2,9 +2,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,9 +34,15 @@ type Family struct {
 // than 3.4) orphans are re-parented to init and cannot be waited for.
 func NewFamily() *Family {
 	f := &Family{before: map[int]bool{}}
-	for _, p := range scanProcs() {
-		if p.ppid == os.Getpid() {
-			f.before[p.pid] = true
+	if pids, ok := childPids(); ok {
+		for _, pid := range pids {
+			f.before[pid] = true
+		}
+	} else {
+		for _, p := range scanProcs() {
+			if p.ppid == os.Getpid() {
+				f.before[p.pid] = true
+			}
 		}
 	}
 	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -88,9 +96,44 @@ func scanProcs() []procEntry {
 	return out
 }
 
+// childPids returns tcpsnitch's children, zombies included, from
+// /proc/self/task/*/children (a small file per thread, where a scan of
+// /proc reads a file per process on the machine); false when the kernel
+// has no such files (built without CONFIG_PROC_CHILDREN).
+func childPids() ([]int, bool) {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil, false
+	}
+	var pids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join("/proc/self/task", t.Name(), "children"))
+		if errors.Is(err, os.ErrNotExist) {
+			if _, gone := os.Stat(filepath.Join("/proc/self/task", t.Name())); gone != nil {
+				continue // the thread ended meanwhile
+			}
+			return nil, false
+		}
+		if err != nil {
+			return nil, false
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids, true
+}
+
 // state returns this run's children (zombies included: they are to be
 // reaped) and its living descendants at any depth.
 func (f *Family) state() (children []int, living []Proc) {
+	// Orphans come to tcpsnitch (the subreaper), so with no child of this
+	// run left no descendant is left either: nothing to scan /proc for.
+	if pids, ok := childPids(); ok && !slices.ContainsFunc(pids, func(pid int) bool { return !f.before[pid] }) {
+		return nil, nil
+	}
 	procs := scanProcs()
 	parent := map[int]int{}
 	for _, p := range procs {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,13 +62,15 @@ func anchorRune(r rune) rune {
 }
 
 // pages: one template set per page, each the base layout plus the page.
-var pages = func() map[string]*template.Template {
+// Parsed on first use, not at start: every run of the CLI links this
+// package, and tracing a program never renders a page.
+var pages = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, p := range []string{"list", "trace", "process", "socket", "events", "new", "error", "stats"} {
 		out[p] = template.Must(template.New("base.html").Funcs(funcs).ParseFS(assets, "templates/base.html", "templates/partials.html", "templates/"+p+".html"))
 	}
 	return out
-}()
+})
 
 type pageData struct {
 	Title   string
@@ -82,7 +85,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, pag
 		return
 	}
 	var buf bytes.Buffer
-	if err := pages[page].Execute(&buf, pageData{Title: title, Version: s.Version, Data: v}); err != nil {
+	if err := pages()[page].Execute(&buf, pageData{Title: title, Version: s.Version, Data: v}); err != nil {
 		s.Log.Error("rendering a page", "page", page, "err", err)
 		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
 		return

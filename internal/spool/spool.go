@@ -21,7 +21,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Name is the spool's file name in a process directory.
@@ -129,7 +130,7 @@ func (x *Index) Reader(f io.ReaderAt, id int) io.Reader {
 
 // Split turns the spool of process directory dir, if it has one, into
 // its N.json files and then removes it. The spool is mapped into memory
-// (read by the kernel as the files are written, never copied whole), so
+// and each socket's segments are written straight from the mapping, so
 // each file costs its open, write and close and nothing more. An N.json
 // of a socket in the spool is rewritten whole, so a split cut short
 // (tcpsnitch itself was killed) is finished by running it again. It
@@ -154,10 +155,20 @@ func Split(dir string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var buf []byte
+	// Files are created relative to the directory: no path walk each.
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(dfd)
+	var iov [][]byte
 	ids := x.Indices()
 	for _, id := range ids {
-		if buf, err = writeSocket(filepath.Join(dir, strconv.Itoa(id)+".json"), data, x.Sockets[id], buf); err != nil {
+		iov = iov[:0]
+		for _, s := range x.Sockets[id] {
+			iov = append(iov, data[s.Off:s.Off+s.Len])
+		}
+		if err := writeSocket(dfd, dir, strconv.Itoa(id)+".json", iov); err != nil {
 			return 0, err
 		}
 	}
@@ -179,7 +190,7 @@ func mapFile(f *os.File) ([]byte, error) {
 	if st.Size() != int64(int(st.Size())) {
 		return nil, fmt.Errorf("%s: %d bytes is more than this build of tcpsnitch can map; split it with a 64-bit tcpsnitch (tcpsnitch report reads it as it is)", f.Name(), st.Size())
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		return nil, &os.PathError{Op: "mmap", Path: f.Name(), Err: err}
 	}
@@ -188,53 +199,47 @@ func mapFile(f *os.File) ([]byte, error) {
 
 func unmapFile(data []byte) {
 	if data != nil {
-		syscall.Munmap(data)
+		unix.Munmap(data)
 	}
 }
 
-// writeSocket writes one socket's segments of the mapped spool to path:
-// straight from the mapping when there is one segment, else gathered in buf
-// (kept for the next socket) in pieces of up to 1 MiB. It uses the system
-// calls directly: the split makes thousands of small files, and os.File
+// writeSocket writes one socket's segments (slices of the mapped spool) to
+// name in the directory dfd, with writev. It uses the system calls
+// directly: the split makes thousands of small files, and os.File
 // registers each with the runtime's poller (one more call per file).
-func writeSocket(path string, data []byte, segs []Segment, buf []byte) ([]byte, error) {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
+func writeSocket(dfd int, dir, name string, iov [][]byte) error {
+	fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return buf, &os.PathError{Op: "create", Path: path, Err: err}
+		return &os.PathError{Op: "create", Path: filepath.Join(dir, name), Err: err}
 	}
-	write := func(p []byte) error {
-		for len(p) > 0 {
-			n, err := syscall.Write(fd, p)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil {
-				return &os.PathError{Op: "write", Path: path, Err: err}
-			}
-			p = p[n:]
+	for len(iov) > 0 {
+		part := iov[:min(len(iov), 1024)] // IOV_MAX
+		n, err := unix.Writev(fd, part)
+		if err == unix.EINTR {
+			continue
 		}
-		return nil
-	}
-	buf = buf[:0]
-	for i, s := range segs {
-		seg := data[s.Off : s.Off+s.Len]
-		if len(segs) == 1 {
-			err = write(seg)
-			break
+		if err != nil {
+			unix.Close(fd)
+			return &os.PathError{Op: "write", Path: filepath.Join(dir, name), Err: err}
 		}
-		buf = append(buf, seg...)
-		if len(buf) >= 1<<20 || i == len(segs)-1 {
-			if err = write(buf); err != nil {
-				break
+		// Skip what was written: whole slices, then part of one.
+		for n > 0 && len(iov) > 0 {
+			if n >= len(iov[0]) {
+				n -= len(iov[0])
+				iov = iov[1:]
+			} else {
+				iov[0] = iov[0][n:]
+				n = 0
 			}
-			buf = buf[:0]
+		}
+		for len(iov) > 0 && len(iov[0]) == 0 {
+			iov = iov[1:]
 		}
 	}
-	if err != nil {
-		syscall.Close(fd)
-		return buf, err
+	if err := unix.Close(fd); err != nil {
+		return &os.PathError{Op: "close", Path: filepath.Join(dir, name), Err: err}
 	}
-	return buf, syscall.Close(fd)
+	return nil
 }
 
 // SplitAll splits the spool of every directory in dirs (a trace's process
