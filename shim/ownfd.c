@@ -86,11 +86,18 @@ static void lower_floor(int n) {
  * shim's start, and a fork child (it gets a table sized to its open fds). */
 static void grow_fd_table(int base) {
 	if (base <= 0) return;
-	int fd = REAL(open)("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) return;
-	int top = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, base + 31); /* the table then covers every high number */
+	/* A copy of any open fd on the highest number: stdin, stdout or
+	 * stderr when one is open; else a directory (an app's sandbox may
+	 * refuse some, so it comes second). */
+	int top = -1;
+	for (int fd = 0; fd <= 2 && top < 0; fd++) top = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, base + 31);
+	if (top < 0) {
+		int fd = REAL(open)("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) return;
+		top = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, base + 31);
+		REAL(close)(fd);
+	}
 	if (top >= 0) REAL(close)(top);
-	REAL(close)(fd);
 }
 
 void ownfd_init(void) {
