@@ -218,8 +218,8 @@ func appUserName(uid int) string { return fmt.Sprintf("u0_a%d", uid-10000) }
 
 // nsSetup runs in a new private mount namespace: read-only binds of the
 // host's /usr and /etc (so real Linux programs run), device nodes, /proc, then
-// the holder chroots into the device and sleeps; commands enter its
-// namespace and root with nsenter.
+// the holder chroots into the device, says it is ready and sleeps; commands
+// enter its namespace and root with nsenter.
 const nsSetup = `set -e
 R="$1"
 for d in usr etc; do
@@ -230,8 +230,10 @@ mount --bind "$R/system/etc/passwd" "$R/etc/passwd"
 mount --bind "$R/system/etc/group" "$R/etc/group"
 mount -t proc proc "$R/proc" 2>/dev/null || mount --rbind /proc "$R/proc"
 for n in null zero full random urandom tty; do mount --bind "/dev/$n" "$R/dev/$n"; done
-echo ready
-exec chroot "$R" /usr/bin/sleep infinity
+# "ready" once inside the device's root: commands enter the holder's root,
+# and one that came between the word and the chroot ran on the host's
+# (nsenter: /system/bin/sh not found; seen on a loaded machine).
+exec chroot "$R" /usr/bin/sh -c 'echo ready; exec /usr/bin/sleep infinity'
 `
 
 func (d *Device) startNamespace() error {
