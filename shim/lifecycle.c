@@ -15,6 +15,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "record.h"
 #include "tstate.h"
 #include "writer.h"
@@ -93,6 +94,7 @@ static void atfork_child(void) {
 	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
+	sandbox_reset_after_fork();
 	socks_reset_after_fork();
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();

@@ -14,6 +14,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "runlog.h"
 #include "tstate.h"
 
@@ -83,6 +84,7 @@ void slog(int level, const char *fmt, ...) {
 			 now.tv_nsec / 1000, level_name(level), (int)getpid(), msg);
 	if (n > (int)sizeof line - 1) n = sizeof line - 1;
 
+	if (sandbox_files_limited()) to_err = to_run = false; /* stderr may be a file: SIGXFSZ */
 	if (to_err) {
 		char e[1200];
 		/* The exit summary names itself already: no "tcpsnitch: tcpsnitch:". */

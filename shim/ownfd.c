@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "real.h"
+#include "sandbox.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -240,7 +241,7 @@ bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 	for (int attempt = 0; attempt < 8; attempt++) {
 		int slot = claim_slot(true);
 		unsigned ended_before = __atomic_load_n(&iended, __ATOMIC_SEQ_CST);
-		int fd = open(path, flags | O_CLOEXEC, mode);
+		int fd = sandbox_open(path, flags | O_CLOEXEC, mode);
 		if (fd < 0) {
 			int err = errno;
 			if (slot >= 0) empty_slot(slot);
@@ -281,6 +282,10 @@ bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 }
 
 bool ownfile_write(struct ownfile *f, const char *p, size_t n) {
+	if (sandbox_files_limited()) { /* the write would raise SIGXFSZ */
+		errno = EFBIG;
+		return false;
+	}
 	if (f->slot < 0) {
 		if (f->fd < 0) {
 			errno = EBADF;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "writer.h"
 
 void spool_record_begin(struct outbuf *o, struct spool_pass *sp) {
@@ -35,6 +36,10 @@ void spool_record_end(struct outbuf *o, struct spool_pass *sp, int id) {
 
 void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	if (!o->len) return;
+	if (sandbox_spool_take(o->p, o->len)) { /* the program limited its file size */
+		o->len = 0;
+		return;
+	}
 	if (!ownfile_is_open(&sp->f)) {
 		const char *dir = procdir_get();
 		if (!dir) {
