@@ -378,3 +378,26 @@ func TestRawSyscallClose(t *testing.T) {
 	}
 	expectCall(t, r, s, "close", 0, "")
 }
+
+// A program that sets RLIMIT_FSIZE to 0 (sshd's sandbox) made the shim's
+// next write to a trace file raise SIGXFSZ, which killed it; now the
+// events before and after the limit are all in the trace and the program
+// exits 0 with nothing on stderr.
+func TestFileSizeLimitKeepsTrace(t *testing.T) {
+	prog := build(t, "fsizelimit")
+	r := run(t, prog, opts{"T": "1"})
+	if r.fact(t, "received") != 253 {
+		t.Fatalf("the program received %d bytes, want 253", r.fact(t, "received"))
+	}
+	s := sock(t, r.proc(t), 1)
+	var sends, bytes int64
+	for _, ev := range s.Events {
+		if ev.Type == "send" && ev.Success {
+			sends++
+			bytes += ev.ReturnValue
+		}
+	}
+	if sends != 51 || bytes != 253 {
+		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 51 moving 253; events %v", sends, bytes, s.Types())
+	}
+}
