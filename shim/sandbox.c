@@ -95,7 +95,10 @@ static void map_tail(void) {
 
 /* Before the program lowers its file size limit. */
 static void before_fsize(int resource, const struct rlimit *r) {
-	if (resource != RLIMIT_FSIZE || !r || r->rlim_cur == RLIM_INFINITY || sandbox_files_limited() || !live()) return;
+	/* A limit of SANDBOX_TAIL or more leaves the trace files room enough:
+	 * they are written as usual (a spool that outgrows it would still
+	 * raise SIGXFSZ). Below, the limit is a sandbox (sshd sets 0). */
+	if (resource != RLIMIT_FSIZE || !r || r->rlim_cur >= SANDBOX_TAIL || sandbox_files_limited() || !live()) return;
 	struct tstate *ts = tstate_get();
 	int saved = errno, was = ts->in_shim;
 	ts->in_shim = 1;

@@ -9,8 +9,8 @@
  * - chroot: before the real call, the trace directory is opened (an fd of
  *   the shim's own), and later opens and mkdirs of trace files go through
  *   it (sandbox_open, sandbox_mkdir).
- * - RLIMIT_FSIZE lowered (setrlimit, setrlimit64, prlimit, prlimit64 on
- *   this process): before the real call, what is recorded is written, and
+ * - RLIMIT_FSIZE lowered below SANDBOX_TAIL (setrlimit, setrlimit64,
+ *   prlimit, prlimit64 on this process): before the real call, what is recorded is written, and
  *   the spool gets a tail of SANDBOX_TAIL bytes mapped into memory (the
  *   file is extended while it still may be; stores through a mapping are
  *   not writes, the limit does not apply). From then on the writer copies
