@@ -401,3 +401,22 @@ func TestFileSizeLimitKeepsTrace(t *testing.T) {
 		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 51 moving 253; events %v", sends, bytes, s.Types())
 	}
 }
+
+// A program that chroots where the trace directory does not exist lost
+// its whole trace (the spool is opened by path at the next write); the
+// shim now reaches it through the directory's fd opened before.
+func TestChrootKeepsTrace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	prog := build(t, "chroot")
+	r := run(t, prog, nil, t.TempDir())
+	s := sock(t, r.proc(t), 1)
+	var bytes int64
+	for _, ev := range s.OfType("send") {
+		bytes += ev.ReturnValue
+	}
+	if len(s.OfType("send")) != 2 || bytes != 8 {
+		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 2 moving 8; events %v", len(s.OfType("send")), bytes, s.Types())
+	}
+}
