@@ -238,6 +238,10 @@ static bool same_file(const struct stat *a, int fd) {
 bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 	f->slot = -1;
 	f->fd = -1;
+	if (sandbox_files_limited()) { /* no write would succeed; a seccomp filter may kill on fcntl */
+		errno = EFBIG;
+		return false;
+	}
 	for (int attempt = 0; attempt < 8; attempt++) {
 		int slot = claim_slot(true);
 		unsigned ended_before = __atomic_load_n(&iended, __ATOMIC_SEQ_CST);
