@@ -103,6 +103,18 @@ if [ "$TRACER" = shim ] && [ ! -f "$SHIM" ]; then
 	echo "bench: no working bin/tcpsnitch and no libtcpsnitch.so: tcpsnitch rows skipped" >&2
 	MODES=native TRACER=none
 fi
+# The original tcpsnitch 0.1, when built for the measurement
+# (bench/build-original.sh): its shim alone, with every option it reads
+# set to its defaults (it refuses to start with one missing).
+ORIGINAL=
+if [ -n "${BENCH_ORIGINAL:-}" ]; then
+	[ -f "$BENCH_ORIGINAL" ] || die "BENCH_ORIGINAL=$BENCH_ORIGINAL is not a file: build it with bench/build-original.sh"
+	cp "$BENCH_ORIGINAL" "$WORK/lib/original.so" && ORIGINAL=$WORK/lib/original.so
+	MODES="$MODES original"
+fi
+original_cmd() {
+	echo "env LD_PRELOAD=$ORIGINAL TCPSNITCH_OPT_B=0 TCPSNITCH_OPT_C=0 TCPSNITCH_OPT_D=$1 TCPSNITCH_OPT_F=2 TCPSNITCH_OPT_L=2 TCPSNITCH_OPT_T=1000 TCPSNITCH_OPT_U=0 TCPSNITCH_OPT_V=0"
+}
 tracer_cmd() {
 	if [ "$TRACER" = cli ]; then
 		echo "$CLI -n -d $1"
@@ -132,6 +144,7 @@ run_once() {
 	[ "$pin" = pinned ] && prefix=(taskset -c 0)
 	case $mode in
 	tcpsnitch) read -ra t <<<"$(tracer_cmd "$trace")"; prefix+=("${t[@]}") ;;
+	original) read -ra t <<<"$(original_cmd "$trace")"; prefix+=("${t[@]}") ;;
 	strace) prefix+=(strace -f -e trace=network -o /dev/null) ;;
 	esac
 	local start=$EPOCHREALTIME status=0
@@ -152,7 +165,7 @@ run_once() {
 	fi
 	local calls events=- dropped=-
 	calls=$(sed -n 's/^bench: calls=//p' "$WORK/log" | tail -1)
-	if [ "$mode" = tcpsnitch ]; then
+	if [ "$mode" = tcpsnitch ] || [ "$mode" = original ]; then
 		# One JSON line per event; tcp_info samples and pseudo events
 		# (forked_socket, ghost_socket) are not calls the program made.
 		# A spool (the shim alone, no CLI to split it) holds the same
@@ -202,8 +215,8 @@ command -v strace >/dev/null && MODES="$MODES strace"
 
 runs_for() { # MODE PIN
 	case $1.$2 in
-	strace.pinned) echo "$STRACE_RUNS" ;;
-	strace.unpinned) echo "$STRACE_UNPINNED_RUNS" ;;
+	strace.pinned | original.pinned) echo "$STRACE_RUNS" ;;
+	strace.unpinned | original.unpinned) echo "$STRACE_UNPINNED_RUNS" ;;
 	*.unpinned) echo "$UNPINNED_RUNS" ;;
 	*) echo "$RUNS" ;;
 	esac
@@ -303,6 +316,8 @@ floor_line() {
 					'BEGIN {t = f + o; printf "≤ %.2f× %s", t, (r != "-" && r <= t) ? "ok" : "MISS"}')
 				[ "$rss" != - ] && [ "$nat_rss" != - ] && [ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] &&
 					rss="$rss (MISS: > native + 32 MiB)"
+				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
+			elif [ "$m" = original ]; then
 				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
 			fi
 			echo "| $w | $m | $prog | $rprog | $tgt | $p | $rp | $stgt | $u | $ru | $rss | $ev |"

@@ -78,14 +78,41 @@ static void lower_floor(int n) {
 	while (n < f && !__atomic_compare_exchange_n(&floor_, &f, n, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {}
 }
 
+/* The kernel grows a process's fd table the first time a number past its
+ * end is used, and when more than one thread shares the table it then waits
+ * for an RCU grace period before it frees the old one: tens of
+ * milliseconds on a VM, which the shim's first high fd (the spool, after
+ * the writer thread started) made every traced process pay, short-lived
+ * ones in full. Grown here instead, while the process has one thread: the
+ * shim's start, and a fork child (it gets a table sized to its open fds). */
+static void grow_fd_table(int base) {
+	if (base <= 0) return;
+	/* A copy of any open fd on the highest number: stdin, stdout or
+	 * stderr when one is open; else a directory (an app's sandbox may
+	 * refuse some, so it comes second). */
+	int top = -1;
+	for (int fd = 0; fd <= 2 && top < 0; fd++) top = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, base + 31);
+	if (top < 0) {
+		int fd = REAL(open)("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) return;
+		top = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, base + 31);
+		REAL(close)(fd);
+	}
+	if (top >= 0) REAL(close)(top);
+}
+
 void ownfd_init(void) {
 	int base = high_base();
 	__atomic_store_n(&floor_, base > 0 ? base : 0, __ATOMIC_SEQ_CST);
+	grow_fd_table(base);
 }
 
 void ownfd_reset_after_fork(void) {
 	for (int i = 0; i < OWNFD_MAX; i++) pins[i] = busy[i] = 0;
 	for (int i = 0; i < INTENT_MAX; i++) istate[i] = 0;
+	int saved = errno;
+	grow_fd_table(high_base());
+	errno = saved;
 }
 
 /* Moves fd to a high number (closing the old one); fd itself if it

@@ -59,8 +59,9 @@ static bool append(struct sock *s, const struct event *ev) {
 	}
 	struct chunk *c = s->tail;
 	if (!c || c->n == c->cap) {
-		struct chunk *fresh = new_chunk(c || s->had_chunk ? CHUNK_EVENTS : CHUNK_FIRST_EVENTS);
-		s->had_chunk = true;
+		/* Small while the socket has nothing pending (new, or its events
+		 * just written): most sockets record a few events per pass. */
+		struct chunk *fresh = new_chunk(c ? CHUNK_EVENTS : CHUNK_FIRST_EVENTS);
 		if (!fresh) {
 			pthread_mutex_unlock(&s->lock);
 			writer_count_dropped(1);
@@ -185,6 +186,7 @@ void record(struct sock *s, int fd, struct event *ev) {
 	bool due = append(s, ev);
 	if (UNLIKELY(reserve_pending())) record_drain_reserve(); /* one interrupted append() */
 	ts->depth = 0;
+	if (UNLIKELY(++ts->recorded % KICK_EVENTS == 0)) writer_kick();
 	if (UNLIKELY(opt.verbose)) verbose_print(fd, ev);
 	if (UNLIKELY(due)) tcpinfo_sample(s, fd);
 	if (UNLIKELY(__atomic_load_n(&pending_slots, __ATOMIC_RELAXED) > PENDING_SLOTS_MAX))

@@ -74,10 +74,15 @@ static inline struct sock *traced(int fd) {
  * (65536 slots: about 11 MB). */
 extern long pending_slots;
 #define PENDING_SLOTS_MAX 65536
-/* Every this many slots allocated wake the writer instead of leaving the
- * events to its next period: formatted soon after they were recorded, the
- * records are still in the CPU's cache (a run that copies 64 KiB per call
- * through the kernel evicts them within a few hundred calls). */
-#define KICK_SLOTS 2048
+/* Every this many events recorded by a thread wake the writer instead of
+ * leaving them to its next period: formatted soon after they were
+ * recorded, the records are still in the CPU's cache (a run that copies
+ * 64 KiB per call through the kernel evicts them within a few hundred
+ * calls). Counted in events, not in slots allocated: with a thousand live
+ * sockets each new chunk holds an event or two, and waking the writer per
+ * 2048 slots made a pass every few dozen events. */
+#define KICK_EVENTS 2048
+/* And every this many slots allocated, ahead of the memory bound. */
+#define KICK_SLOTS (PENDING_SLOTS_MAX / 4)
 
 #endif

@@ -154,3 +154,58 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 #pragma GCC diagnostic pop
 }
+
+/* The other ways glibc and bionic offer to install a handler go through
+ * sigaction() above, so their handlers are seen as handlers too (what they
+ * record goes to the reserve). */
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler) { return signal(sig, handler); }
+
+/* glibc's; bionic has them from Android 8 (API 26): defined here on every
+ * platform, so the exported list is the same everywhere. */
+#ifndef SIG_HOLD
+#define SIG_HOLD ((sighandler_t)2)
+#endif
+
+/* System V semantics: the handler is reset to SIG_DFL when it runs, and the
+ * signal is not blocked while it runs. */
+static sighandler_t install_sysv(int sig, sighandler_t handler) {
+	if (handler == SIG_ERR || sig <= 0 || sig >= NSIG_MAX) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	if (sigaction(sig, &sa, &old) < 0) return SIG_ERR;
+	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
+
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) { return install_sysv(sig, handler); }
+EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) { return install_sysv(sig, handler); }
+
+/* sigset(3): SIG_HOLD blocks the signal; anything else installs it (no
+ * flags, empty mask) and unblocks it. Returns SIG_HOLD when the signal was
+ * blocked before, else the previous disposition. */
+EXPORT sighandler_t sigset(int sig, sighandler_t disp) {
+	if (disp == SIG_ERR || sig <= 0 || sig >= NSIG_MAX) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	sigset_t one, before;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	struct sigaction old;
+	if (disp == SIG_HOLD) {
+		if (sigaction(sig, NULL, &old) < 0 || sigprocmask(SIG_BLOCK, &one, &before) < 0) return SIG_ERR;
+	} else {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = disp;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sig, &sa, &old) < 0 || sigprocmask(SIG_UNBLOCK, &one, &before) < 0) return SIG_ERR;
+	}
+	if (sigismember(&before, sig)) return SIG_HOLD;
+	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}

@@ -8,8 +8,9 @@
 
 #include "event.h"
 
-/* A socket's first chunk is small (most sockets of a busy server see a
- * handful of calls); later ones are bigger. */
+/* A socket's first chunk after each writer pass is small (most sockets of
+ * a busy server see a handful of calls between passes); the next ones,
+ * while it keeps recording, are bigger. */
 #define CHUNK_FIRST_EVENTS 8
 #define CHUNK_EVENTS 64
 
@@ -37,7 +38,6 @@ struct sock {
 	bool from_reserve;      /* made in a signal handler: static memory */
 	bool closed;            /* no fd refers to it any more */
 	int64_t closed_usec;    /* when it was closed (for delayed free) */
-	bool had_chunk;         /* its small first chunk was used: next ones are big */
 	/* TCP_INFO cadence (-b, -u) */
 	uint64_t bytes_since_info;
 	int64_t last_info_usec;

@@ -12,6 +12,14 @@
 #include "sandbox.h"
 #include "writer.h"
 
+/* v in 10 zero-padded decimal digits. */
+static void put10(char *p, unsigned v) {
+	for (int i = 9; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void spool_record_begin(struct outbuf *o, struct spool_pass *sp) {
 	sp->open = 0;
 	/* The header is written once the length is known; room is kept. */
@@ -29,9 +37,15 @@ void spool_record_end(struct outbuf *o, struct spool_pass *sp, int id) {
 		o->len = sp->rec;
 		return;
 	}
-	char hdr[SPOOL_HDR + 1];
-	snprintf(hdr, sizeof hdr, "@%010u %010u\n", (unsigned)id, (unsigned)body);
-	memcpy(o->p + sp->rec, hdr, SPOOL_HDR);
+	/* "@%010u %010u\n" by hand: a pass writes a record per socket it
+	 * finds with events, and snprintf showed in profiles of servers with
+	 * a thousand live connections. */
+	char *h = o->p + sp->rec;
+	h[0] = '@';
+	put10(h + 1, (unsigned)id);
+	h[11] = ' ';
+	put10(h + 12, (unsigned)body);
+	h[22] = '\n';
 }
 
 void spool_append(struct outbuf *o, struct spool_pass *sp) {

@@ -16,6 +16,7 @@ struct tstate {
 	 * with siglongjmp (0: unknown, e.g. on an alternate signal stack). */
 	uintptr_t handler_frame;
 	int adopt_fds;   /* socket() moves new fds out of the program's way (ownfd.h) */
+	unsigned recorded; /* events this thread recorded, to wake the writer every KICK_EVENTS */
 	/* Hazard pointers (hazard.h): the sockets this thread may still be
 	 * using; [0] from the last fd lookup, [1] the last one it made or
 	 * closed. The writer frees no socket named here. */

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/meta"
 	"github.com/tcpsnitch/tcpsnitch/internal/spool"
@@ -91,7 +94,15 @@ func Trace(ctx context.Context, o TraceOptions, sig *Signals, say func(string)) 
 	// cost ~15 ms: gathered while the program runs, written after it,
 	// instead of delaying its start.
 	gathered := make(chan meta.Info, 1)
-	go func() { gathered <- o.Meta(ctx, app, path, bin) }()
+	go func() {
+		// At the lowest priority, on a thread of its own (ended with the
+		// goroutine, the probe's process inherits it): where the program
+		// has no CPU to spare (one core, a pinned run) the facts wait
+		// for it instead of slowing down what is being traced.
+		runtime.LockOSThread()
+		unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19)
+		gathered <- o.Meta(ctx, app, path, bin)
+	}()
 
 	family := NewFamily()
 	defer family.Close()

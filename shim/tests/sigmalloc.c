@@ -4,17 +4,20 @@
  * send must not call malloc. Runs until the handler has sent argv[1] times
  * (default 300). argv[2] "socket": every 10th time, the handler also opens
  * and closes a socket (a new record made inside a handler). "exit": the
- * handler ends the process with _exit once it has sent argv[1] times. */
+ * handler ends the process with _exit once it has sent argv[1] times.
+ * argv[3]: how the handler is installed: sigaction (default), bsd_signal,
+ * sysv_signal (reset to SIG_DFL when it runs: it installs itself again
+ * first thing, as System V programs do) or sigset. */
 #include "common.h"
 #include <signal.h>
 #include <sys/time.h>
 
-static int fd, with_socket, exit_in_handler, want;
+static int fd, with_socket, exit_in_handler, want, sysv;
 static volatile sig_atomic_t handler_sends, handler_sockets;
 
 static void on_alarm(int sig) {
-        (void)sig;
         int saved = errno;
+        if (sysv) sysv_signal(sig, on_alarm);
         if (send(fd, "s", 1, 0) == 1) handler_sends++;
         if (with_socket && handler_sends % 10 == 0) {
                 int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -41,8 +44,18 @@ int main(int argc, char **argv) {
         with_socket = argc > 2 && strcmp(argv[2], "socket") == 0;
         exit_in_handler = argc > 2 && strcmp(argv[2], "exit") == 0;
         udp_pair(AF_INET, &fd, &b); /* 0, 1 */
-        struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
-        sigaction(SIGALRM, &sa, NULL);
+        const char *how = argc > 3 ? argv[3] : "sigaction";
+        if (strcmp(how, "bsd_signal") == 0) {
+                if (bsd_signal(SIGALRM, on_alarm) == SIG_ERR) die("bsd_signal");
+        } else if (strcmp(how, "sysv_signal") == 0) {
+                sysv = 1;
+                if (sysv_signal(SIGALRM, on_alarm) == SIG_ERR) die("sysv_signal");
+        } else if (strcmp(how, "sigset") == 0) {
+                if (sigset(SIGALRM, on_alarm) == SIG_ERR) die("sigset");
+        } else {
+                struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+                sigaction(SIGALRM, &sa, NULL);
+        }
         struct itimerval it = {{0, 200}, {0, 200}};
         setitimer(ITIMER_REAL, &it, NULL);
         long rounds = 0;

@@ -77,9 +77,15 @@ func TestAllocatorPreloaded(t *testing.T) {
 // ends the process with _exit and everything is flushed all the same.
 func TestSignalHandlerDuringMalloc(t *testing.T) {
 	prog := build(t, "sigmalloc")
-	for _, mode := range []string{"send", "socket", "exit"} {
-		t.Run(mode, func(t *testing.T) {
-			r := run(t, prog, nil, "300", mode)
+	for _, tc := range []struct{ mode, install string }{
+		{"send", "sigaction"}, {"socket", "sigaction"}, {"exit", "sigaction"},
+		// The other ways to install a handler: the shim must see those
+		// handlers too, or recording inside them takes malloc's lock.
+		{"socket", "bsd_signal"}, {"socket", "sysv_signal"}, {"socket", "sigset"},
+	} {
+		mode := tc.mode
+		t.Run(mode+"/"+tc.install, func(t *testing.T) {
+			r := run(t, prog, nil, "300", mode, tc.install)
 			p := r.proc(t)
 			sends := r.fact(t, "handler_sends")
 			got := 0
