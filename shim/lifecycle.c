@@ -119,6 +119,7 @@ static void init(void) {
 	save_env();
 	hazard_init();
 	ownfd_init();
+	sandbox_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);

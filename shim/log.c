@@ -91,7 +91,7 @@ void slog(int level, const char *fmt, ...) {
 		bool named = !strncmp(msg, "tcpsnitch: ", 11);
 		int m = snprintf(e, sizeof e, "%s%s\n", named ? "" : "tcpsnitch: ", msg);
 		if (m > (int)sizeof e - 1) m = sizeof e - 1;
-		(void)!REAL(write)(2, e, (size_t)m);
+		if (sandbox_write_fits(2, (size_t)m)) (void)!REAL(write)(2, e, (size_t)m);
 	}
 	if (to_cat) to_logcat(level, msg);
 	if (to_run) runlog_line(level, msg);

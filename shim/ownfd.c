@@ -317,6 +317,10 @@ bool ownfile_write(struct ownfile *f, const char *p, size_t n) {
 		errno = EFBIG;
 		return false;
 	}
+	if (f->fd >= 0 && !sandbox_write_fits(f->fd, n)) { /* past the file size limit: SIGXFSZ */
+		errno = EFBIG;
+		return false;
+	}
 	if (f->slot < 0) {
 		if (f->fd < 0) {
 			errno = EBADF;

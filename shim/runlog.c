@@ -23,7 +23,7 @@ static void append(const char *line, int n) {
 	ts->in_shim = 1;
 	int fd = open(opt.run_log, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd >= 0) {
-		(void)!REAL(write)(fd, line, (size_t)n);
+		if (sandbox_write_fits(fd, (size_t)n)) (void)!REAL(write)(fd, line, (size_t)n);
 		REAL(close)(fd);
 	}
 	ts->in_shim = was;

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sock.h"
 #include "spool.h"
 #include "tstate.h"
 #include "writer.h"
@@ -20,7 +21,27 @@
 static int tracedir_fd = -1;   /* the trace directory, opened before a chroot */
 static bool files_limited;     /* RLIMIT_FSIZE was lowered */
 static char *tail;             /* the spool's mapped tail, or NULL */
+static rlim_t fsize_limit = RLIM_INFINITY; /* the soft RLIMIT_FSIZE as the shim last saw it */
 static size_t tail_used, tail_len;
+
+void sandbox_init(void) {
+	struct rlimit r;
+	if (getrlimit(RLIMIT_FSIZE, &r) == 0) fsize_limit = r.rlim_cur;
+}
+
+bool sandbox_write_fits(int fd, size_t n) {
+	rlim_t lim = __atomic_load_n(&fsize_limit, __ATOMIC_RELAXED);
+	if (lim == RLIM_INFINITY) return true;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return true;
+	off_t at = st.st_size; /* where an O_APPEND write goes */
+	int fl = REAL(fcntl)(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_APPEND)) {
+		off_t cur = lseek(fd, 0, SEEK_CUR);
+		if (cur >= 0) at = cur;
+	}
+	return (rlim_t)at + n <= lim;
+}
 
 bool sandbox_files_limited(void) { return __atomic_load_n(&files_limited, __ATOMIC_ACQUIRE); }
 
@@ -66,7 +87,7 @@ static bool live(void) {
 
 /* Maps SANDBOX_TAIL bytes past the end of the spool (called with the
  * writer's pass locked: no append runs meanwhile). */
-static void map_tail(void) {
+static void map_tail(rlim_t old_limit) {
 	const char *dir = procdir_get();
 	if (!dir) return;
 	char path[800];
@@ -77,6 +98,12 @@ static void map_tail(void) {
 		return;
 	}
 	off_t size = lseek(fd, 0, SEEK_END);
+	if (size >= 0 && old_limit != RLIM_INFINITY && (rlim_t)size + SANDBOX_TAIL > old_limit) {
+		/* Growing the file past the limit in force would raise SIGXFSZ. */
+		slog(LOG_WARN, "%s cannot grow past the file size limit: later events of this process are lost", path);
+		REAL(close)(fd);
+		return;
+	}
 	long page = sysconf(_SC_PAGESIZE);
 	off_t base = size - size % page;
 	void *m = MAP_FAILED;
@@ -95,22 +122,37 @@ static void map_tail(void) {
 
 /* Before the program lowers its file size limit. */
 static void before_fsize(int resource, const struct rlimit *r) {
+	if (resource != RLIMIT_FSIZE || !r) return;
+	rlim_t old = __atomic_load_n(&fsize_limit, __ATOMIC_RELAXED);
 	/* A limit of SANDBOX_TAIL or more leaves the trace files room enough:
-	 * they are written as usual (a spool that outgrows it would still
-	 * raise SIGXFSZ). Below, the limit is a sandbox (sshd sets 0). */
-	if (resource != RLIMIT_FSIZE || !r || r->rlim_cur >= SANDBOX_TAIL || sandbox_files_limited() || !live()) return;
-	struct tstate *ts = tstate_get();
-	int saved = errno, was = ts->in_shim;
-	ts->in_shim = 1;
-	slog(LOG_INFO, "the program limits its file size (RLIMIT_FSIZE %llu): events go to a mapped spool tail of %u MiB, no other trace file is written",
-	     (unsigned long long)r->rlim_cur, SANDBOX_TAIL >> 20);
-	writer_flush_all(false);
-	writer_lock_pass();
-	map_tail();
-	__atomic_store_n(&files_limited, true, __ATOMIC_RELEASE);
-	writer_unlock_pass();
-	ts->in_shim = was;
-	errno = saved;
+	 * they are written as usual, each write checked against it. Below,
+	 * the limit is a sandbox (sshd sets 0). */
+	if (r->rlim_cur < SANDBOX_TAIL && !sandbox_files_limited() && live()) {
+		struct tstate *ts = tstate_get();
+		int saved = errno, was = ts->in_shim;
+		ts->in_shim = 1;
+		slog(LOG_INFO, "the program limits its file size (RLIMIT_FSIZE %llu): events go to a mapped spool tail of %u MiB, no other trace file is written",
+		     (unsigned long long)r->rlim_cur, SANDBOX_TAIL >> 20);
+		writer_flush_all(false); /* still under the old limit */
+		writer_lock_pass();
+		/* Not for a process that has traced nothing (a shell's `ulimit
+		 * -f` before it execs the program): no directory for it. */
+		if (procdir_if_made() || socks_count() > 0) map_tail(old);
+		__atomic_store_n(&files_limited, true, __ATOMIC_RELEASE);
+		writer_unlock_pass();
+		ts->in_shim = was;
+		errno = saved;
+	}
+}
+
+/* After the call: the limit the shim's writes are checked against. */
+static int after_fsize(int resource, const struct rlimit *r, int rc) {
+	if (rc == 0 && resource == RLIMIT_FSIZE && r) {
+		int saved = errno;
+		__atomic_store_n(&fsize_limit, r->rlim_cur, __ATOMIC_RELAXED);
+		errno = saved;
+	}
+	return rc;
 }
 
 EXPORT int chroot(const char *path) {
@@ -118,7 +160,6 @@ EXPORT int chroot(const char *path) {
 		struct tstate *ts = tstate_get();
 		int saved = errno, was = ts->in_shim;
 		ts->in_shim = 1;
-		(void)procdir_get(); /* made while its path still resolves */
 		int fd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0) tracedir_fd = ownfd_adopt(fd);
 		else slog(LOG_WARN, "cannot open %s before the program's chroot: %s", opt.dir, strerror(errno));
@@ -130,29 +171,34 @@ EXPORT int chroot(const char *path) {
 
 EXPORT int setrlimit(rlim_res_t resource, const struct rlimit *r) {
 	before_fsize((int)resource, r);
-	return REAL(setrlimit)(resource, r);
+	return after_fsize((int)resource, r, REAL(setrlimit)(resource, r));
 }
 
-/* The 64-bit forms: the same, with the limit read as 64 bits. */
-static void before_fsize64(int resource, const void *p) {
+/* The 64-bit forms' limit as a struct rlimit (NULL when none). */
+static const struct rlimit *as_rlimit(const void *p, struct rlimit *l) {
 	const struct rlimit64 *r = p;
-	if (!r) return;
-	struct rlimit l = {(rlim_t)r->rlim_cur, (rlim_t)r->rlim_max};
-	if (r->rlim_cur == RLIM64_INFINITY) l.rlim_cur = RLIM_INFINITY;
-	before_fsize(resource, &l);
+	if (!r) return NULL;
+	l->rlim_cur = r->rlim_cur == RLIM64_INFINITY ? RLIM_INFINITY : (rlim_t)r->rlim_cur;
+	l->rlim_max = r->rlim_max == RLIM64_INFINITY ? RLIM_INFINITY : (rlim_t)r->rlim_max;
+	return l;
 }
 
 EXPORT int setrlimit64(rlim_res_t resource, const struct rlimit64 *r) {
-	before_fsize64((int)resource, r);
-	return REAL(setrlimit64)(resource, r);
+	struct rlimit l;
+	const struct rlimit *lp = as_rlimit(r, &l);
+	before_fsize((int)resource, lp);
+	return after_fsize((int)resource, lp, REAL(setrlimit64)(resource, r));
 }
 
 EXPORT int prlimit(pid_t pid, rlim_res_t resource, const struct rlimit *r, struct rlimit *old) {
-	if (pid == 0 || pid == getpid()) before_fsize((int)resource, r);
-	return REAL(prlimit)(pid, resource, r, old);
+	bool self = pid == 0 || pid == getpid();
+	if (self) before_fsize((int)resource, r);
+	return after_fsize((int)resource, self ? r : NULL, REAL(prlimit)(pid, resource, r, old));
 }
 
 EXPORT int prlimit64(pid_t pid, rlim_res_t resource, const struct rlimit64 *r, struct rlimit64 *old) {
-	if (pid == 0 || pid == getpid()) before_fsize64((int)resource, r);
-	return REAL(prlimit64)(pid, resource, r, old);
+	struct rlimit l;
+	const struct rlimit *lp = pid == 0 || pid == getpid() ? as_rlimit(r, &l) : NULL;
+	before_fsize((int)resource, lp);
+	return after_fsize((int)resource, lp, REAL(prlimit64)(pid, resource, r, old));
 }

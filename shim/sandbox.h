@@ -9,6 +9,9 @@
  * - chroot: before the real call, the trace directory is opened (an fd of
  *   the shim's own), and later opens and mkdirs of trace files go through
  *   it (sandbox_open, sandbox_mkdir).
+ * - Every write of the shim to a regular file (trace files, stderr) is
+ *   checked against the file size limit the process has (inherited, or
+ *   set through the hooks below) and skipped if it would pass it.
  * - RLIMIT_FSIZE lowered below SANDBOX_TAIL (setrlimit, setrlimit64,
  *   prlimit, prlimit64 on this process): before the real call, what is recorded is written, and
  *   the spool gets a tail of SANDBOX_TAIL bytes mapped into memory (the
@@ -26,6 +29,12 @@
 
 #define SANDBOX_TAIL (32u << 20)
 
+/* At start: the file size limit the process inherited. */
+void sandbox_init(void);
+/* Whether n more bytes written to fd stay within the file size limit (a
+ * write past it raises SIGXFSZ, which kills): true for anything that is
+ * not a regular file, or without a limit (then no system call). */
+bool sandbox_write_fits(int fd, size_t n);
 /* The program lowered RLIMIT_FSIZE: the shim must not write files. */
 bool sandbox_files_limited(void);
 /* open(path) for a path in the trace directory, through the directory's

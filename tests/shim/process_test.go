@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -418,5 +419,28 @@ func TestChrootKeepsTrace(t *testing.T) {
 	}
 	if len(s.OfType("send")) != 2 || bytes != 8 {
 		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 2 moving 8; events %v", len(s.OfType("send")), bytes, s.Types())
+	}
+}
+
+// A file size limit inherited from the parent (`ulimit -f 20`: 20 KiB)
+// and a trace that outgrows it: the shim's write past the limit raised
+// SIGXFSZ at exit and killed the program. Now the writes that would pass
+// the limit are skipped: the program exits 0, and the shim says once on
+// stderr that events are lost.
+func TestInheritedFileSizeLimitDoesNotKill(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Fatalf("prlimit (util-linux) is not installed: %v", err)
+	}
+	prog := build(t, "fsizelimit")
+	r := runMay(t, prlimit, nil, "--fsize=20480", prog, "inherited", "2000")
+	if r.exitErr != nil {
+		t.Fatalf("the program under a 20 KiB file size limit: %v; stderr %q", r.exitErr, r.stderr)
+	}
+	if r.fact(t, "received") != 3+2000*5 {
+		t.Fatalf("the program received %d bytes, want %d", r.fact(t, "received"), 3+2000*5)
+	}
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "file size limit") {
+		t.Fatalf("stderr %q, want one line about the file size limit", r.stderr)
 	}
 }
