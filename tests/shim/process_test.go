@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -422,18 +421,14 @@ func TestChrootKeepsTrace(t *testing.T) {
 	}
 }
 
-// A file size limit inherited from the parent (`ulimit -f 20`: 20 KiB)
+// A file size limit inherited across exec (`ulimit -f 20`: 20 KiB)
 // and a trace that outgrows it: the shim's write past the limit raised
 // SIGXFSZ at exit and killed the program. Now the writes that would pass
 // the limit are skipped: the program exits 0, and the shim says once on
 // stderr that events are lost.
 func TestInheritedFileSizeLimitDoesNotKill(t *testing.T) {
-	prlimit, err := exec.LookPath("prlimit")
-	if err != nil {
-		t.Fatalf("prlimit (util-linux) is not installed: %v", err)
-	}
 	prog := build(t, "fsizelimit")
-	r := runMay(t, prlimit, nil, "--fsize=20480", prog, "inherited", "2000")
+	r := runMay(t, prog, nil, "inherited", "2000")
 	if r.exitErr != nil {
 		t.Fatalf("the program under a 20 KiB file size limit: %v; stderr %q", r.exitErr, r.stderr)
 	}
