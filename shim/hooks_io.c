@@ -248,6 +248,17 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return ret;
 }
 
+/* syscall(SYS_sendmmsg / SYS_recvmmsg, …) through libc's syscall():
+ * libuv sends and receives its datagrams that way (dig, Node.js's dgram),
+ * so hooks_syscall.c hands the raw call's result here. The kernel's
+ * timeout for SYS_recvmmsg is the native struct timespec. */
+void tcpsnitch_raw_mmsg(int type, int fd, long ret, int err, struct mmsghdr *vec, unsigned vlen, int flags,
+			const struct timespec *asked) {
+	if (type == EV_RECVMMSG)
+		for (long i = 0; vec && i < ret; i++) fresh_from_cmsg(&vec[i].msg_hdr);
+	record_mmsg(type, fd, (int)ret, err, vec, vlen, flags, asked);
+}
+
 #ifdef TCPSNITCH_TIME64
 /* 32-bit programs with 64-bit time_t (time64.h): the same calls; only
  * timestamps in control messages and recvmmsg's timeout differ. */

@@ -2,15 +2,21 @@
  * syscall(SYS_close, fd) (libuv, hence Node.js, does, to avoid a
  * cancellation point): without this hook those sockets would never get
  * their close, and a file later opened on the same fd number would be
- * taken for the dead socket. System calls that hand out an fd make its
- * number fresh (fd_fresh); other system calls pass straight through. */
+ * taken for the dead socket. libuv also sends and receives datagrams with
+ * syscall(SYS_sendmmsg / SYS_recvmmsg, …) (dig's queries, Node.js's
+ * dgram): those are recorded as sendmmsg / recvmmsg. System calls that
+ * hand out an fd make its number fresh (fd_fresh); other system calls
+ * pass straight through. */
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "real.h"
 #include "record.h"
 
 int tcpsnitch_close_hook(int fd, int (*real_close)(int, uint64_t), uint64_t tag);
+void tcpsnitch_raw_mmsg(int type, int fd, long ret, int err, struct mmsghdr *vec, unsigned vlen, int flags,
+			const struct timespec *asked);
 
 static int raw_close(int fd, uint64_t tag) {
 	(void)tag;
@@ -61,6 +67,21 @@ EXPORT long syscall(long number, ...) {
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
 	if (number == SYS_close) return tcpsnitch_close_hook((int)a1, raw_close, 0);
+#if defined(SYS_sendmmsg) && defined(SYS_recvmmsg)
+	if (number == SYS_sendmmsg || number == SYS_recvmmsg) {
+		bool send = number == SYS_sendmmsg;
+		/* The kernel rewrites recvmmsg's timeout with the time left: keep the request. */
+		const struct timespec *t = send ? NULL : (const struct timespec *)a5;
+		struct timespec asked = t ? *t : (struct timespec){0, 0};
+		call_mark(send ? RID_sendmmsg : RID_recvmmsg); /* the event's duration */
+		long ret = REAL_MAYBE(syscall)(number, a1, a2, a3, a4, a5, a6);
+		int err = errno;
+		tcpsnitch_raw_mmsg(send ? EV_SENDMMSG : EV_RECVMMSG, (int)a1, ret, err, (struct mmsghdr *)a2,
+				   (unsigned)a3, (int)a4, t ? &asked : NULL);
+		errno = err;
+		return ret;
+	}
+#endif
 	long ret = REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
 	if (ret >= 0 && returns_fd(number)) {
 		int err = errno;

@@ -15,6 +15,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "record.h"
 #include "tstate.h"
 #include "writer.h"
@@ -93,6 +94,7 @@ static void atfork_child(void) {
 	record_reset_after_fork();
 	log_reset_after_fork();
 	writer_reset_after_fork();
+	sandbox_reset_after_fork();
 	socks_reset_after_fork();
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
@@ -117,6 +119,7 @@ static void init(void) {
 	save_env();
 	hazard_init();
 	ownfd_init();
+	sandbox_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);

@@ -14,6 +14,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "runlog.h"
 #include "tstate.h"
 
@@ -83,13 +84,14 @@ void slog(int level, const char *fmt, ...) {
 			 now.tv_nsec / 1000, level_name(level), (int)getpid(), msg);
 	if (n > (int)sizeof line - 1) n = sizeof line - 1;
 
+	if (sandbox_files_limited()) to_err = to_run = false; /* stderr may be a file: SIGXFSZ */
 	if (to_err) {
 		char e[1200];
 		/* The exit summary names itself already: no "tcpsnitch: tcpsnitch:". */
 		bool named = !strncmp(msg, "tcpsnitch: ", 11);
 		int m = snprintf(e, sizeof e, "%s%s\n", named ? "" : "tcpsnitch: ", msg);
 		if (m > (int)sizeof e - 1) m = sizeof e - 1;
-		(void)!REAL(write)(2, e, (size_t)m);
+		if (sandbox_write_fits(2, (size_t)m)) (void)!REAL(write)(2, e, (size_t)m);
 	}
 	if (to_cat) to_logcat(level, msg);
 	if (to_run) runlog_line(level, msg);

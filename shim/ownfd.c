@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "real.h"
+#include "sandbox.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -264,10 +265,14 @@ static bool same_file(const struct stat *a, int fd) {
 bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 	f->slot = -1;
 	f->fd = -1;
+	if (sandbox_files_limited()) { /* no write would succeed; a seccomp filter may kill on fcntl */
+		errno = EFBIG;
+		return false;
+	}
 	for (int attempt = 0; attempt < 8; attempt++) {
 		int slot = claim_slot(true);
 		unsigned ended_before = __atomic_load_n(&iended, __ATOMIC_SEQ_CST);
-		int fd = open(path, flags | O_CLOEXEC, mode);
+		int fd = sandbox_open(path, flags | O_CLOEXEC, mode);
 		if (fd < 0) {
 			int err = errno;
 			if (slot >= 0) empty_slot(slot);
@@ -308,6 +313,14 @@ bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 }
 
 bool ownfile_write(struct ownfile *f, const char *p, size_t n) {
+	if (sandbox_files_limited()) { /* the write would raise SIGXFSZ */
+		errno = EFBIG;
+		return false;
+	}
+	if (f->fd >= 0 && !sandbox_write_fits(f->fd, n)) { /* past the file size limit: SIGXFSZ */
+		errno = EFBIG;
+		return false;
+	}
 	if (f->slot < 0) {
 		if (f->fd < 0) {
 			errno = EBADF;

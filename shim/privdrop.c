@@ -10,13 +10,14 @@
 #include "log.h"
 #include "options.h"
 #include "real.h"
+#include "sandbox.h"
 #include "writer.h"
 
 /* The process directory and every file in it to (u, g); -1 keeps one. */
 static void chown_procdir(uid_t u, gid_t g) {
 	const char *dir = procdir_if_made();
 	if (!dir) return; /* made later, by the new uid */
-	int dfd = REAL(open)(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = sandbox_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) /* chrooted: through the trace directory's fd */;
 	if (dfd < 0) return;
 	if (fchown(dfd, u, g) < 0) slog(LOG_WARN, "cannot hand %s to uid %d: %s", dir, (int)u, strerror(errno));
 	/* getdents64 into a buffer on the stack: opendir would malloc. */

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -26,6 +27,13 @@
 typedef __sighandler_t sighandler_t;
 /* bionic's private resolver context (Java's InetAddress passes one). */
 struct android_net_context;
+#endif
+
+/* The type of setrlimit's resource argument (an enum in glibc). */
+#ifdef __GLIBC__
+typedef __rlimit_resource_t rlim_res_t;
+#else
+typedef int rlim_res_t;
 #endif
 
 struct real_fns {

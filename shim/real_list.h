@@ -130,3 +130,9 @@ X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, NI_LEN_T, char 
 X(int, android_getaddrinfofornet, (const char *, const char *, const struct addrinfo *, unsigned, unsigned, struct addrinfo **), 0)
 X(int, android_getaddrinfofornetcontext, (const char *, const char *, const struct addrinfo *, const struct android_net_context *, struct addrinfo **), 0)
 #endif
+/* A process that confines itself (sandbox.c). */
+X(int, chroot, (const char *), 0)
+X(int, setrlimit, (rlim_res_t, const struct rlimit *), 0)
+X(int, setrlimit64, (rlim_res_t, const struct rlimit64 *), 0)
+X(int, prlimit, (pid_t, rlim_res_t, const struct rlimit *, struct rlimit *), 0)
+X(int, prlimit64, (pid_t, rlim_res_t, const struct rlimit64 *, struct rlimit64 *), 0)

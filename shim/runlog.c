@@ -11,17 +11,19 @@
 #include "log.h"
 #include "options.h"
 #include "real.h"
+#include "sandbox.h"
 #include "tstate.h"
 
 bool runlog_enabled(void) { return opt.run_log[0] != 0; }
 
 static void append(const char *line, int n) {
+	if (sandbox_files_limited()) return; /* the write would raise SIGXFSZ */
 	struct tstate *ts = tstate_get();
 	int was = ts->in_shim, saved = errno;
 	ts->in_shim = 1;
 	int fd = open(opt.run_log, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd >= 0) {
-		(void)!REAL(write)(fd, line, (size_t)n);
+		if (sandbox_write_fits(fd, (size_t)n)) (void)!REAL(write)(fd, line, (size_t)n);
 		REAL(close)(fd);
 	}
 	ts->in_shim = was;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sandbox.h"
 #include "writer.h"
 
 /* v in 10 zero-padded decimal digits. */
@@ -49,6 +50,10 @@ void spool_record_end(struct outbuf *o, struct spool_pass *sp, int id) {
 
 void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	if (!o->len) return;
+	if (sandbox_spool_take(o->p, o->len)) { /* the program limited its file size */
+		o->len = 0;
+		return;
+	}
 	if (!ownfile_is_open(&sp->f)) {
 		const char *dir = procdir_get();
 		if (!dir) {
@@ -61,8 +66,12 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	}
 	/* One write of whole records (O_APPEND): a kill can only cut the
 	 * last one short. */
-	if (ownfile_is_open(&sp->f) && !ownfile_write(&sp->f, o->p, o->len))
-		slog(LOG_ERROR, "cannot write %s/" SPOOL_NAME ": %s", procdir_get(), strerror(errno));
+	if (ownfile_is_open(&sp->f) && !ownfile_write(&sp->f, o->p, o->len)) {
+		static bool told_fsize; /* the limit stays: once is enough */
+		if (errno != EFBIG) slog(LOG_ERROR, "cannot write %s/" SPOOL_NAME ": %s", procdir_get(), strerror(errno));
+		else if (!__atomic_exchange_n(&told_fsize, true, __ATOMIC_RELAXED))
+			slog(LOG_ERROR, "%s/" SPOOL_NAME " would pass the file size limit (ulimit -f): events are lost from here on", procdir_get());
+	}
 	o->len = 0;
 }
 

@@ -24,6 +24,7 @@
 #include "names.h"
 #include "options.h"
 #include "real.h"
+#include "sandbox.h"
 #include "tstate.h"
 
 /* A bounded string builder: never overflows, truncates silently. */
@@ -317,13 +318,14 @@ static void put_time(struct line *l, int64_t usec) {
 }
 
 static void emit(const char *p, size_t n) {
+	if (sandbox_files_limited()) return; /* stderr may be a file: SIGXFSZ */
 	if (!opt.verbose_file[0]) {
-		(void)!REAL(write)(2, p, n);
+		if (sandbox_write_fits(2, n)) (void)!REAL(write)(2, p, n);
 		return;
 	}
 	int fd = open(opt.verbose_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) return;
-	(void)!REAL(write)(fd, p, n);
+	if (sandbox_write_fits(fd, n)) (void)!REAL(write)(fd, p, n);
 	REAL(close)(fd);
 }
 

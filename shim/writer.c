@@ -21,6 +21,7 @@
 #include "real.h"
 #include "record.h"
 #include "runlog.h"
+#include "sandbox.h"
 #include "sock.h"
 #include "spool.h"
 #include "tstate.h"
@@ -68,7 +69,7 @@ static const char *procdir_create(void) {
 	for (int i = 0; i < 100000; i++) {
 		char path[sizeof procdir];
 		snprintf(path, sizeof path, "%s/%s_%03d", opt.dir, name, i);
-		if (mkdir(path, 0755) == 0) {
+		if (sandbox_mkdir(path, 0755) == 0) {
 			memcpy(procdir, path, sizeof procdir);
 			__atomic_store_n(&procdir_ready, true, __ATOMIC_RELEASE);
 			log_procdir_ready(procdir);
@@ -325,6 +326,8 @@ void writer_summary(void) {
 }
 
 void writer_prepare_fork(void) { pthread_mutex_lock(&flush_lock); }
+void writer_lock_pass(void) { pthread_mutex_lock(&flush_lock); }
+void writer_unlock_pass(void) { pthread_mutex_unlock(&flush_lock); }
 void writer_prepare_fork_procdir(void) { pthread_mutex_lock(&procdir_lock); }
 
 void writer_parent_after_fork(void) {

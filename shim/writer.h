@@ -28,6 +28,9 @@ void writer_reset_after_fork(void);
  * directory creation under way in prepare (two steps, for the lock order:
  * the pass, then the directory); released together in the parent. */
 void writer_prepare_fork(void);
+/* Holds off writer passes (sandbox.c switches where they write). */
+void writer_lock_pass(void);
+void writer_unlock_pass(void);
 void writer_prepare_fork_procdir(void);
 void writer_parent_after_fork(void);
 /* Takes m, retrying for up to max_ms: for callers that may run while the

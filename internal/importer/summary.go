@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 
@@ -17,6 +18,10 @@ var (
 	peerTypes = map[string]bool{"connect": true, "accept": true, "accept4": true, "sendto": true,
 		"recvfrom": true, "sendmsg": true, "recvmsg": true, "getpeername": true}
 )
+
+// peekFlag marks a receive that left its bytes in the socket (they are
+// counted when read), as both the shim and the original write it.
+var peekFlag = []byte(`"MSG_PEEK": true`)
 
 // detailsOfInterest is the part of details the socket summary reads; only
 // the events that can carry it are decoded.
@@ -62,7 +67,7 @@ func summarise(k *store.Socket, e *tracefile.RawEvent) {
 	if e.Success && !mmsg {
 		if sendTypes[e.Type] && e.ReturnValue > 0 {
 			k.BytesSent += e.ReturnValue
-		} else if recvTypes[e.Type] && e.ReturnValue > 0 {
+		} else if recvTypes[e.Type] && e.ReturnValue > 0 && !bytes.Contains(e.Details, peekFlag) {
 			k.BytesRecv += e.ReturnValue
 		}
 	}

@@ -265,3 +265,24 @@ func TestRunLine(t *testing.T) {
 		t.Errorf("run line of a run with no process: %q", got)
 	}
 }
+
+// A recv with MSG_PEEK leaves its bytes in the socket for the next read
+// (socat's UDP listener peeks at each datagram, then its child reads it):
+// the report counts the bytes once, as they crossed.
+func TestPeekedBytesCountOnce(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "meta", "app"), "app\n")
+	peek := `{"bytes": 1, "flags": {"MSG_PEEK": true, "MSG_TRUNC": true}}`
+	write(t, filepath.Join(dir, "app_000", "0.json"),
+		ev("socket", t0, 3, "", 7, 1000, sockInfo)+
+			ev("connect", t0+100, 0, "", 7, 1000, addr)+
+			ev("recvmsg", t0+200, 300, "", 7, 1000, peek)+
+			ev("recvfrom", t0+300, 300, "", 7, 1000, `{"bytes": 8192, "flags": {"MSG_PEEK": false}}`))
+	r, err := report.Build(dir, report.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Processes[0].Sockets[0].BytesRecv; got != 300 {
+		t.Fatalf("bytes received %d, want 300 (the peeked 300 are the same bytes)", got)
+	}
+}

@@ -187,6 +187,12 @@ func (a *sockAcc) connected(ev *tracefile.Raw) {
 
 // moved: bytes really moved by a successful data call.
 func moved(ev *tracefile.Raw) int64 {
+	// A receive with MSG_PEEK leaves the bytes in the socket (socat's and
+	// nc's UDP listeners, wget peek, then read the same bytes): counting
+	// both doubled what was received.
+	if peek, _ := ev.DetailBool("flags", "MSG_PEEK"); peek {
+		return 0
+	}
 	if ev.Type == "sendmmsg" || ev.Type == "recvmmsg" {
 		var n int64
 		ev.DetailArray(func(_ int, el *tracefile.Raw) {

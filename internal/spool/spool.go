@@ -9,7 +9,10 @@
 // "@<index, 10 digits> <length, 10 digits>\n" and then length bytes of
 // complete JSON lines. A record cut short (the process was killed while
 // appending) keeps its complete lines; nothing after it can exist, since
-// each process appends only to its own spool.
+// each process appends only to its own spool. A zero byte where a header
+// would start ends the spool: the shim maps a tail of zeros at the end of
+// the file when the program limits its file size (shim/sandbox.h), and
+// fills it record by record.
 package spool
 
 import (
@@ -78,6 +81,11 @@ func scan(f io.ReaderAt, size int64, path string) (*Index, error) {
 		}
 		if _, err := f.ReadAt(hdr[:], off); err != nil {
 			return nil, err
+		}
+		if hdr[0] == 0 {
+			// The unused end of a tail the shim mapped once the program
+			// limited its file size (shim/sandbox.h): zero bytes.
+			break
 		}
 		id, n, ok := parseHeader(hdr[:])
 		if !ok {

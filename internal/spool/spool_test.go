@@ -213,3 +213,23 @@ func TestSplitDamagedSpool(t *testing.T) {
 		t.Fatalf("the damaged spool was removed: %v", err)
 	}
 }
+
+// A spool that ends in the zeros of a tail the shim mapped (the program
+// limited its file size: shim/sandbox.h) splits into the records before
+// them; the zeros are neither lines nor damage.
+func TestSplitStopsAtMappedTailZeros(t *testing.T) {
+	w := newSpoolWriter()
+	w.record(0, event(0, 0), event(0, 1))
+	w.record(1, event(1, 0))
+	w.record(0, event(0, 2))
+	w.buf.Write(make([]byte, 64<<10))
+	dir := t.TempDir()
+	w.save(t, dir, w.buf.Len())
+	if _, err := Split(dir); err != nil {
+		t.Fatal(err)
+	}
+	got := readSocketFiles(t, dir)
+	if len(got) != 2 || got[0] != w.want[0].String() || got[1] != w.want[1].String() {
+		t.Fatalf("split into %v, want %q and %q", got, w.want[0], w.want[1])
+	}
+}

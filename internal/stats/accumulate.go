@@ -487,6 +487,9 @@ func (s *sockAcc) io(o *IO, e Event, flags []string) int64 {
 			i++
 		}, "mmsghdr_vec")
 	}
+	if peek, _ := e.D.DetailBool("flags", "MSG_PEEK"); peek {
+		n = 0 // the bytes stay in the socket for the next read: counted once, there
+	}
 	o.Bytes[e.Type] += n
 	o.Moved[n]++
 	return n

@@ -148,3 +148,18 @@ func TestTimeRange(t *testing.T) {
 		t.Error("from=March accepted")
 	}
 }
+
+// A recv with MSG_PEEK leaves the datagram for the next read (socat's UDP
+// listener peeks, then its child reads): the bytes count once.
+func TestPeekedBytesCountOnce(t *testing.T) {
+	acc := NewAccumulator(TraceInfo{App: "x"})
+	sock := `{"sock_info": {"domain": "AF_INET", "type": "SOCK_DGRAM", "protocol": 0, "SOCK_CLOEXEC": false, "SOCK_NONBLOCK": false}}`
+	feed(t, acc, "x_000", 0,
+		ev("socket", 3, "", sock),
+		ev("recvmsg", 300, "", `{"bytes": 1, "flags": {"MSG_PEEK": true, "MSG_TRUNC": true}}`),
+		ev("recvfrom", 300, "", `{"bytes": 8192, "flags": {"MSG_PEEK": false}}`))
+	acc.Flush()
+	if got := acc.Trace().Total().BytesRecv(); got != 300 {
+		t.Errorf("bytes received %d, want 300 (the peeked 300 are the same bytes)", got)
+	}
+}

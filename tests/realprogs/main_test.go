@@ -1,11 +1,12 @@
 // Package realprogs runs real programs installed from Debian (redis, nginx,
-// curl, wget, python3, node, java, programs with jemalloc or tcmalloc
+// curl, wget, python3, node, java, dig, programs with jemalloc or tcmalloc
 // preloaded) under the real tcpsnitch CLI and checks each trace against an
 // independent truth: bytes counted by a relay the test puts between client
 // and server, the server's own access log, the client's own output.
 //
 // It needs `make` first (the shims in lib/tcpsnitch) and the packages of
-// scripts/packages/realprogs.txt (scripts/deps.sh installs them).
+// scripts/packages/realprogs.txt and probe.txt (scripts/deps.sh installs
+// them).
 package realprogs
 
 import (

@@ -120,13 +120,14 @@ func tail(s string) string {
 	return s
 }
 
-// need fails the test when a program of scripts/packages/realprogs.txt is
-// missing: the suite installs them, so a missing one is a broken setup.
+// need fails the test when a program of scripts/packages/realprogs.txt or
+// probe.txt is missing: the suite installs them, so a missing one is a
+// broken setup.
 func need(t *testing.T, progs ...string) {
 	t.Helper()
 	for _, p := range progs {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("%s is not installed: run scripts/deps.sh (scripts/packages/realprogs.txt lists it)", p)
+			t.Fatalf("%s is not installed: run scripts/deps.sh (scripts/packages/realprogs.txt or probe.txt lists it)", p)
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 )
 
 var (
-	sendTypes = map[string]bool{"send": true, "sendto": true, "sendmsg": true, "write": true, "writev": true, "sendfile": true}
-	recvTypes = map[string]bool{"recv": true, "recvfrom": true, "recvmsg": true, "read": true, "readv": true}
+	sendTypes = map[string]bool{"send": true, "sendto": true, "sendmsg": true, "sendmmsg": true, "write": true, "writev": true, "sendfile": true}
+	recvTypes = map[string]bool{"recv": true, "recvfrom": true, "recvmsg": true, "recvmmsg": true, "read": true, "readv": true}
 )
 
 func openTrace(t *testing.T, dir string) *tracefile.Trace {
@@ -33,14 +33,26 @@ func processNames(tr *tracefile.Trace) string {
 	return "[" + strings.Join(names, ", ") + "]"
 }
 
-// moved sums the return values of successful calls of the given types. A
-// recv with MSG_PEEK (wget peeks at the headers, then reads them) leaves the
-// bytes in the socket: it moves none.
+// moved sums the return values of successful calls of the given types
+// (for sendmmsg/recvmmsg, which return a count of messages, the bytes of
+// each message). A recv with MSG_PEEK (wget peeks at the headers, then
+// reads them) leaves the bytes in the socket: it moves none.
 func moved(s *tracefile.Socket, types map[string]bool) int64 {
 	var n int64
 	for _, ev := range s.Events {
-		if peek, _ := ev.DetailBool("flags", "MSG_PEEK"); types[ev.Type] && ev.Success && !peek {
+		if peek, _ := ev.DetailBool("flags", "MSG_PEEK"); !types[ev.Type] || !ev.Success || peek {
+			continue
+		}
+		if ev.Type != "sendmmsg" && ev.Type != "recvmmsg" {
 			n += ev.ReturnValue
+			continue
+		}
+		msgs, _ := ev.Detail("mmsghdr_vec")
+		list, _ := msgs.([]any)
+		for _, m := range list {
+			d, _ := m.(map[string]any)
+			b, _ := tracefile.Event{Details: d}.DetailInt("transmitted_bytes")
+			n += b
 		}
 	}
 	return n

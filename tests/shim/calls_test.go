@@ -640,3 +640,24 @@ func TestFdopen(t *testing.T) {
 		t.Errorf("program saw %v, want EINVAL", c)
 	}
 }
+
+// libuv sends and receives datagrams with raw syscall(SYS_sendmmsg /
+// SYS_recvmmsg) (dig's queries went missing: "0 B sent"): they are the
+// same calls as sendmmsg/recvmmsg and must be recorded as such.
+func TestRawSyscallMmsg(t *testing.T) {
+	prog := build(t, "rawmmsg")
+	r := run(t, prog, nil)
+	p := r.proc(t)
+	a, b := sock(t, p, 0), sock(t, p, 1)
+	ev := expectCall(t, r, a, "sendmmsg", 0, "")
+	detailInt(t, ev, 0, "mmsghdr_count")
+	ev = expectCall(t, r, a, "sendmmsg", 1, "")
+	detailInt(t, ev, 2, "mmsghdr_count")
+	mmsgBytes(t, ev, []int64{4, 7})
+	ev = expectCall(t, r, b, "recvmmsg", 0, "")
+	detailInt(t, ev, 4, "mmsghdr_count")
+	mmsgBytes(t, ev, []int64{4, 7})
+	detailInt(t, ev, 2, "timeout", "seconds")
+	detailInt(t, ev, 700, "timeout", "nanoseconds")
+	expectCall(t, r, b, "recvmmsg", 1, "EAGAIN")
+}

@@ -378,3 +378,64 @@ func TestRawSyscallClose(t *testing.T) {
 	}
 	expectCall(t, r, s, "close", 0, "")
 }
+
+// A program that sets RLIMIT_FSIZE to 0 (sshd's sandbox) made the shim's
+// next write to a trace file raise SIGXFSZ, which killed it; now the
+// events before and after the limit are all in the trace and the program
+// exits 0 with nothing on stderr.
+func TestFileSizeLimitKeepsTrace(t *testing.T) {
+	prog := build(t, "fsizelimit")
+	r := run(t, prog, opts{"T": "1"})
+	if r.fact(t, "received") != 253 {
+		t.Fatalf("the program received %d bytes, want 253", r.fact(t, "received"))
+	}
+	s := sock(t, r.proc(t), 1)
+	var sends, bytes int64
+	for _, ev := range s.Events {
+		if ev.Type == "send" && ev.Success {
+			sends++
+			bytes += ev.ReturnValue
+		}
+	}
+	if sends != 51 || bytes != 253 {
+		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 51 moving 253; events %v", sends, bytes, s.Types())
+	}
+}
+
+// A program that chroots where the trace directory does not exist lost
+// its whole trace (the spool is opened by path at the next write); the
+// shim now reaches it through the directory's fd opened before.
+func TestChrootKeepsTrace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	prog := build(t, "chroot")
+	r := run(t, prog, nil, t.TempDir())
+	s := sock(t, r.proc(t), 1)
+	var bytes int64
+	for _, ev := range s.OfType("send") {
+		bytes += ev.ReturnValue
+	}
+	if len(s.OfType("send")) != 2 || bytes != 8 {
+		t.Fatalf("the trace holds %d sends moving %d bytes, the program made 2 moving 8; events %v", len(s.OfType("send")), bytes, s.Types())
+	}
+}
+
+// A file size limit inherited across exec (`ulimit -f 20`: 20 KiB)
+// and a trace that outgrows it: the shim's write past the limit raised
+// SIGXFSZ at exit and killed the program. Now the writes that would pass
+// the limit are skipped: the program exits 0, and the shim says once on
+// stderr that events are lost.
+func TestInheritedFileSizeLimitDoesNotKill(t *testing.T) {
+	prog := build(t, "fsizelimit")
+	r := runMay(t, prog, nil, "inherited", "2000")
+	if r.exitErr != nil {
+		t.Fatalf("the program under a 20 KiB file size limit: %v; stderr %q", r.exitErr, r.stderr)
+	}
+	if r.fact(t, "received") != 3+2000*5 {
+		t.Fatalf("the program received %d bytes, want %d", r.fact(t, "received"), 3+2000*5)
+	}
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "file size limit") {
+		t.Fatalf("stderr %q, want one line about the file size limit", r.stderr)
+	}
+}
