@@ -16,6 +16,7 @@
 #include "ownfd.h"
 #include "real.h"
 #include "record.h"
+#include "sigblock.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -54,13 +55,25 @@ static void save_env(void) {
  * copies a structure half changed; the parent releases them, the child
  * starts them afresh. A fork from a signal handler skips this: the code it
  * interrupted may hold one of them (the child then resets them all the
- * same). */
-static bool quiesced;
+ * same).
+ *
+ * Per thread: glibc runs the handlers of two threads that fork at once
+ * concurrently (the second one's prepare waits for the locks the first
+ * holds). A process-wide flag cleared by the first one's parent handler
+ * made the second one keep every lock: the next fork, write pass or
+ * socket call of any thread hung for good.
+ *
+ * Every signal is blocked from prepare to parent/child: a fatal signal's
+ * final pass needs the locks prepare holds (sigblock.h). fork_mask is the
+ * forking thread's mask before that. */
+static TSTATE_TLS bool quiesced;
+static TSTATE_TLS sigset_t fork_mask;
 
 static void atfork_prepare(void) {
 	quiesced = __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_in_handler() &&
 		   !tstate_get()->in_shim;
 	if (!quiesced) return;
+	sigblock_all(&fork_mask);
 	writer_prepare_fork();
 	record_prepare_fork();
 	capture_prepare_fork();
@@ -79,12 +92,14 @@ static void atfork_parent(void) {
 	capture_parent_after_fork();
 	record_parent_after_fork();
 	writer_parent_after_fork();
+	sigblock_restore(&fork_mask);
 }
 
 /* In the child of a fork: fresh locks (whatever the parent's threads held
  * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
 static void atfork_child(void) {
+	bool was_quiesced = quiesced;
 	quiesced = false;
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
@@ -97,6 +112,7 @@ static void atfork_child(void) {
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
 	fdt_fork_child();
+	if (was_quiesced) sigblock_restore(&fork_mask);
 }
 
 /* Runs once, in the first thread that reaches a hook or our constructor,
