@@ -95,6 +95,38 @@ static void atfork_parent(void) {
 	sigblock_restore(&fork_mask);
 }
 
+/* A page that a child made by clone() without CLONE_VM gets zeroed
+ * (MADV_WIPEONFORK, Linux 4.14), while the process that armed it, and a
+ * CLONE_VM child sharing its memory, read it set. Such a clone runs no
+ * fork handler (Chromium's base::ForkWithFlags, a raw clone system call,
+ * starts its zygote in new namespaces, then execs): before it writes
+ * anything at exec or _exit, it must become a child of its own, as after
+ * fork, instead of writing the events its parent had not written yet a
+ * second time, under locks another thread of the parent may have held. */
+static volatile int *copy_token;
+
+static void arm_copy_token(void) {
+	if (!copy_token) {
+		long page = sysconf(_SC_PAGESIZE);
+		void *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) return;
+		if (madvise(m, (size_t)page, MADV_WIPEONFORK) != 0) { /* older kernel: no way to tell */
+			munmap(m, (size_t)page);
+			return;
+		}
+		copy_token = m;
+	}
+	*copy_token = 1;
+}
+
+static void atfork_child(void);
+
+/* Called where a process leaves (exec, _exit, exit): a copy no fork
+ * handler saw is set up now as fork would have. */
+static void adopt_if_copied(void) {
+	if (copy_token && *copy_token == 0) atfork_child();
+}
+
 /* In the child of a fork: fresh locks (whatever the parent's threads held
  * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
@@ -112,6 +144,7 @@ static void atfork_child(void) {
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
 	fdt_fork_child();
+	arm_copy_token();
 	if (was_quiesced) sigblock_restore(&fork_mask);
 }
 
@@ -134,6 +167,7 @@ static void init(void) {
 	hazard_init();
 	ownfd_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	arm_copy_token();
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);
 	slog(LOG_DEBUG, "shim %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());
@@ -166,6 +200,7 @@ bool shim_init_once(void) {
 
 void shim_flush_before_leaving(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
+	if (!tstate_in_handler()) adopt_if_copied();
 	if (tstate_in_handler()) {
 		/* _exit or exec from a signal handler: the interrupted code may
 		 * hold the locks a flush takes; the writer thread does it. */
