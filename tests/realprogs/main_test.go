@@ -1,5 +1,6 @@
 // Package realprogs runs real programs installed from Debian (redis, nginx,
-// curl, wget, python3 with multiprocessing and socket passing, node, java,
+// curl, wget, python3 with multiprocessing and socket passing, node (also
+// stopped by SIGTERM), bash's /dev/tcp, java,
 // headless Chromium with and without its sandbox, programs with jemalloc or
 // tcmalloc preloaded) under the real tcpsnitch CLI and checks each trace against an
 // independent truth: bytes counted by a relay the test puts between client

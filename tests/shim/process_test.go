@@ -436,3 +436,21 @@ func TestSeccompFilteredProgram(t *testing.T) {
 		})
 	}
 }
+
+// Node.js dies of SIGINT and SIGTERM through a handler of its own,
+// installed with SA_RESETHAND, that raises the signal again: the default
+// action then ended the process without the shim's final pass, so a node
+// program stopped with Ctrl-C lost up to a write period of events (all of
+// them in its first second: "no internet socket was recorded").
+func TestResetHandHandlerThenDefaultDeath(t *testing.T) {
+	prog := build(t, "resethand")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			r := runThenSignal(t, prog, opts{"T": "100000"}, sig, "300")
+			got := len(sock(t, r.proc(t), 0).OfType("send"))
+			if want := r.fact(t, "sends"); int64(got) != want {
+				t.Errorf("killed by %v through the program's SA_RESETHAND handler: %d send events recorded, program made %d", sig, got, want)
+			}
+		})
+	}
+}
