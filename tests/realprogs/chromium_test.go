@@ -97,4 +97,3 @@ func readableShim(t *testing.T) string {
 	}
 	return path
 }
-
