@@ -11,11 +11,13 @@
 #include "android_optional.h"
 #include "capture.h"
 #include "epoll_map.h"
+#include "log.h"
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
 #include "record.h"
 #include "tcpinfo.h"
+#include "tstate.h"
 
 /* Before the real close of fd: takes its socket off the table (see
  * fdt_take) and drops one reference. Returns the socket or NULL;
@@ -229,6 +231,30 @@ EXPORT void closefrom(int lowfd) {
 	closefrom_part(lowfd);
 }
 
+/* ---- what the shim cannot see ---- */
+
+/* stdio reads and writes on a socket go through libc's internal calls,
+ * which no hook sees (docs/shim.md, "What the shim cannot see"). Said
+ * once per process and kind, as a warning: the CLI prints it after the
+ * run, so a trace that lacks those bytes is not taken for complete (busybox
+ * wget reads and writes through fdopen; bash's printf >&3 after
+ * exec 3<>/dev/tcp/... writes through stdout). */
+enum { STDIO_FDOPEN, STDIO_STDFD };
+static int stdio_warned[2];
+
+static void warn_stdio(int kind) {
+	if (tstate_in_handler() || __atomic_exchange_n(&stdio_warned[kind], 1, __ATOMIC_RELAXED)) return;
+	int err = errno;
+	if (kind == STDIO_FDOPEN)
+		slog(LOG_WARN, "the program wrapped an internet socket in a stdio stream (fdopen): what it reads or writes "
+			       "through that stream (fread, fgets, fprintf, ...) goes through libc's internal calls and is not in the trace");
+	else
+		slog(LOG_WARN, "the program made an internet socket its standard input or output (fd 0, 1 or 2): what it "
+			       "reads or writes there through stdio (printf, puts, fgets, ...) goes through libc's internal calls "
+			       "and is not in the trace");
+	errno = err;
+}
+
 /* ---- dup family ---- */
 
 /* newfd now refers to what oldfd refers to. */
@@ -261,6 +287,7 @@ EXPORT int dup(int fd) {
 	struct sock *s = traced(fd);
 	if (ret >= 0) copy_entry(fd, ret, s);
 	record_dup(EV_DUP, s, fd, ret, err, -1, 0);
+	if (s && ret >= 0 && ret <= 2) warn_stdio(STDIO_STDFD);
 	errno = err;
 	return ret;
 }
@@ -291,6 +318,7 @@ static int dup_onto_traced(int type, int oldfd, int newfd, int flags) {
 		fdt_forget(newfd);
 	}
 	record_dup(type, s, oldfd, ret, err, newfd, flags);
+	if (s && ret >= 0 && newfd <= 2) warn_stdio(STDIO_STDFD);
 	errno = err;
 	return ret;
 }
@@ -428,6 +456,7 @@ EXPORT FILE *fdopen(int fd, const char *mode) {
 		ev_init(&ev, EV_FDOPEN, f != NULL, !f, err); /* 1/0, as the original */
 		snprintf(ev.d.fdopen.mode, sizeof ev.d.fdopen.mode, "%s", mode ? mode : "");
 		record(s, fd, &ev);
+		if (f) warn_stdio(STDIO_FDOPEN);
 	}
 	errno = err;
 	return f;

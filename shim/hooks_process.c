@@ -11,6 +11,7 @@
 #include "lifecycle.h"
 #include "real.h"
 #include "runlog.h"
+#include "tstate.h"
 
 extern char **environ;
 
@@ -115,12 +116,15 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 }
 
 EXPORT void _exit(int status) {
+	/* A clone child without TLS of its own (tstate.h): nothing of ours. */
+	if (UNLIKELY(!tstate_tls_usable())) REAL_MAYBE(_exit)(status);
 	if (shim_ready()) shim_flush_before_leaving();
 	REAL(_exit)(status);
 	__builtin_unreachable();
 }
 
 EXPORT void _Exit(int status) {
+	if (UNLIKELY(!tstate_tls_usable())) REAL_MAYBE(_Exit)(status);
 	if (shim_ready()) shim_flush_before_leaving();
 	REAL(_Exit)(status);
 	__builtin_unreachable();

@@ -1,15 +1,20 @@
-/* Hook: libc's syscall(). Some libraries close fds with a raw
+/* Hooks: libc's syscall() and prctl(). Some libraries close fds with a raw
  * syscall(SYS_close, fd) (libuv, hence Node.js, does, to avoid a
  * cancellation point): without this hook those sockets would never get
  * their close, and a file later opened on the same fd number would be
  * taken for the dead socket. libuv also sends and receives datagrams with
  * syscall(SYS_sendmmsg / SYS_recvmmsg, …) (dig's queries, Node.js's
  * dgram): those are recorded as sendmmsg / recvmmsg. System calls that
- * hand out an fd make its number fresh (fd_fresh); other system calls
- * pass straight through. */
+ * hand out an fd make its number fresh (fd_fresh). A seccomp filter the
+ * program installs (through either) may kill it for the shim's own calls:
+ * the shim is told (sock.h). Other system calls pass straight through. */
+#include <linux/seccomp.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+
+#include "sock.h"
 
 #include "real.h"
 #include "record.h"
@@ -83,10 +88,27 @@ EXPORT long syscall(long number, ...) {
 	}
 #endif
 	long ret = REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
+	if (ret >= 0 && ((number == SYS_prctl && a1 == PR_SET_SECCOMP)
+#ifdef SYS_seccomp
+			 || (number == SYS_seccomp && (a1 == SECCOMP_SET_MODE_FILTER || a1 == SECCOMP_SET_MODE_STRICT))
+#endif
+				 ))
+		sock_seccomp_installed();
 	if (ret >= 0 && returns_fd(number)) {
 		int err = errno;
 		fd_fresh((int)ret, FD_UNKNOWN); /* pidfd_getfd may return anything */
 		errno = err;
 	}
+	return ret;
+}
+
+EXPORT int prctl(int option, ...) {
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long);
+	unsigned long a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+	va_end(ap);
+	int ret = REAL(prctl)(option, a2, a3, a4, a5);
+	if (ret >= 0 && option == PR_SET_SECCOMP) sock_seccomp_installed();
 	return ret;
 }

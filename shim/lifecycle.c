@@ -17,6 +17,7 @@
 #include "real.h"
 #include "sandbox.h"
 #include "record.h"
+#include "sigblock.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -55,13 +56,25 @@ static void save_env(void) {
  * copies a structure half changed; the parent releases them, the child
  * starts them afresh. A fork from a signal handler skips this: the code it
  * interrupted may hold one of them (the child then resets them all the
- * same). */
-static bool quiesced;
+ * same).
+ *
+ * Per thread: glibc runs the handlers of two threads that fork at once
+ * concurrently (the second one's prepare waits for the locks the first
+ * holds). A process-wide flag cleared by the first one's parent handler
+ * made the second one keep every lock: the next fork, write pass or
+ * socket call of any thread hung for good.
+ *
+ * Every signal is blocked from prepare to parent/child: a fatal signal's
+ * final pass needs the locks prepare holds (sigblock.h). fork_mask is the
+ * forking thread's mask before that. */
+static TSTATE_TLS bool quiesced;
+static TSTATE_TLS sigset_t fork_mask;
 
 static void atfork_prepare(void) {
 	quiesced = __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ST_READY && !tstate_in_handler() &&
 		   !tstate_get()->in_shim;
 	if (!quiesced) return;
+	sigblock_all(&fork_mask);
 	writer_prepare_fork();
 	record_prepare_fork();
 	capture_prepare_fork();
@@ -80,12 +93,46 @@ static void atfork_parent(void) {
 	capture_parent_after_fork();
 	record_parent_after_fork();
 	writer_parent_after_fork();
+	sigblock_restore(&fork_mask);
+}
+
+/* A page that a child made by clone() without CLONE_VM gets zeroed
+ * (MADV_WIPEONFORK, Linux 4.14), while the process that armed it, and a
+ * CLONE_VM child sharing its memory, read it set. Such a clone runs no
+ * fork handler (Chromium's base::ForkWithFlags, a raw clone system call,
+ * starts its zygote in new namespaces, then execs): before it writes
+ * anything at exec or _exit, it must become a child of its own, as after
+ * fork, instead of writing the events its parent had not written yet a
+ * second time, under locks another thread of the parent may have held. */
+static volatile int *copy_token;
+
+static void arm_copy_token(void) {
+	if (!copy_token) {
+		long page = sysconf(_SC_PAGESIZE);
+		void *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) return;
+		if (madvise(m, (size_t)page, MADV_WIPEONFORK) != 0) { /* older kernel: no way to tell */
+			munmap(m, (size_t)page);
+			return;
+		}
+		copy_token = m;
+	}
+	*copy_token = 1;
+}
+
+static void atfork_child(void);
+
+/* Called where a process leaves (exec, _exit, exit): a copy no fork
+ * handler saw is set up now as fork would have. */
+static void adopt_if_copied(void) {
+	if (copy_token && *copy_token == 0) atfork_child();
 }
 
 /* In the child of a fork: fresh locks (whatever the parent's threads held
  * stays held in the parent only), a new process directory, and each
  * inherited socket restarted with a forked_socket event. */
 static void atfork_child(void) {
+	bool was_quiesced = quiesced;
 	quiesced = false;
 	if (state != ST_READY) return;
 	tstate_reset_after_fork();
@@ -99,6 +146,8 @@ static void atfork_child(void) {
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
 	fdt_fork_child();
+	arm_copy_token();
+	if (was_quiesced) sigblock_restore(&fork_mask);
 }
 
 /* Runs once, in the first thread that reaches a hook or our constructor,
@@ -121,6 +170,7 @@ static void init(void) {
 	ownfd_init();
 	sandbox_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	arm_copy_token();
 	signals_init();
 	__atomic_store_n(&state, ST_READY, __ATOMIC_RELEASE);
 	slog(LOG_DEBUG, "shim %s (%s) loaded in pid %d", TCPSNITCH_VERSION, TCPSNITCH_GIT_HASH, (int)getpid());
@@ -153,6 +203,7 @@ bool shim_init_once(void) {
 
 void shim_flush_before_leaving(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
+	if (!tstate_in_handler()) adopt_if_copied();
 	if (tstate_in_handler()) {
 		/* _exit or exec from a signal handler: the interrupted code may
 		 * hold the locks a flush takes; the writer thread does it. */

@@ -13,6 +13,7 @@
 
 #include "options.h"
 #include "ownfd.h"
+#include "sigblock.h"
 #include "real.h"
 #include "sandbox.h"
 #include "runlog.h"
@@ -96,6 +97,8 @@ void slog(int level, const char *fmt, ...) {
 	if (to_cat) to_logcat(level, msg);
 	if (to_run) runlog_line(level, msg);
 	if (to_file) {
+		sigset_t mask;
+		sigblock_all(&mask); /* a final pass logs its summary (sigblock.h) */
 		pthread_mutex_lock(&lock);
 		if (logpath[0]) {
 			append_file(logpath, line, (size_t)n);
@@ -104,6 +107,7 @@ void slog(int level, const char *fmt, ...) {
 			early_len += (size_t)n;
 		}
 		pthread_mutex_unlock(&lock);
+		sigblock_restore(&mask);
 	}
 	ts->in_shim = was;
 	errno = saved;

@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "real.h"
 #include "sandbox.h"
+#include "sigblock.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -225,26 +226,14 @@ static bool wait_intents(int fd, unsigned ended_before) {
 
 /* ---- trace files ---- */
 
-/* No signal handler of this thread runs while it writes on a slot's
- * number or holds its lock: the handler might dup2 onto that number and
- * wait for this very write or lock. */
-static void block_signals(sigset_t *old) {
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, old);
-}
-
-static void restore_signals(const sigset_t *old) {
-	int saved = errno;
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-	errno = saved;
-}
-
 /* The slot's lock: its number is closed or moved under it, so a number
  * leaves the table only once it is closed (a dup2 that no longer sees it
- * cannot be undone by a close still to come). */
+ * cannot be undone by a close still to come). No signal handler of this
+ * thread runs while it writes on a slot's number or holds its lock: the
+ * handler might dup2 onto that number and wait for this very write or
+ * lock (sigblock.h). */
 static void lock_slot(int slot, sigset_t *old) {
-	block_signals(old);
+	sigblock_all(old);
 	int expected = 0;
 	while (!__atomic_compare_exchange_n(&busy[slot], &expected, 1, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
 		expected = 0;
@@ -254,7 +243,7 @@ static void lock_slot(int slot, sigset_t *old) {
 
 static void unlock_slot(int slot, const sigset_t *old) {
 	__atomic_store_n(&busy[slot], 0, __ATOMIC_SEQ_CST);
-	restore_signals(old);
+	sigblock_restore(old);
 }
 
 static bool same_file(const struct stat *a, int fd) {
@@ -331,12 +320,12 @@ bool ownfile_write(struct ownfile *f, const char *p, size_t n) {
 	/* Pinned: the number cannot move away under the write (ownfd_yield
 	 * waits for it). */
 	sigset_t old;
-	block_signals(&old);
+	sigblock_all(&old);
 	__atomic_add_fetch(&pins[f->slot], 1, __ATOMIC_SEQ_CST);
 	int fd = __atomic_load_n(&fds[f->slot], __ATOMIC_SEQ_CST);
 	bool ok = fd >= 0 ? write_all(fd, p, n) : (errno = EBADF, false);
 	__atomic_sub_fetch(&pins[f->slot], 1, __ATOMIC_SEQ_CST);
-	restore_signals(&old);
+	sigblock_restore(&old);
 	return ok;
 }
 

@@ -51,6 +51,25 @@ static bool is_function(const struct sigaction *a) {
 	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN && a->sa_handler != SIG_ERR;
 }
 
+static void on_fatal(int sig);
+
+/* SA_RESETHAND on a fatal signal, done here rather than by the kernel:
+ * the action becomes the default as the program's handler starts, and
+ * for us the default of a fatal signal is on_fatal (its final pass).
+ * Node.js dies of SIGINT and SIGTERM this way: a handler with
+ * SA_RESETHAND that raises the signal again; the kernel's reset to
+ * SIG_DFL let the process die without the final pass. */
+static void reset_to_default(int sig) {
+	__atomic_store_n((void **)&prog_act[sig].sa_sigaction, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&prog_act[sig].sa_flags, 0, __ATOMIC_RELEASE);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESTART | SA_ONSTACK;
+	sigfillset(&sa.sa_mask);
+	if (REAL(sigaction)(sig, &sa, NULL) == 0) ours[sig] = 1;
+}
+
 static void handler_entry(int sig, siginfo_t *info, void *uc) {
 	struct tstate *ts = tstate_get();
 	uintptr_t frame = ts->handler_frame;
@@ -58,6 +77,7 @@ static void handler_entry(int sig, siginfo_t *info, void *uc) {
 	/* The program's handler as it was when this signal came. */
 	int flags = __atomic_load_n(&prog_act[sig].sa_flags, __ATOMIC_ACQUIRE);
 	void *fn = __atomic_load_n((void **)&prog_act[sig].sa_sigaction, __ATOMIC_ACQUIRE);
+	if ((flags & SA_RESETHAND) && watched(sig)) reset_to_default(sig);
 	if (outermost) ts->handler_frame = (flags & SA_ONSTACK) ? 0 : (uintptr_t)__builtin_frame_address(0);
 	ts->in_handler++;
 	/* The interrupted code's sockets stay named while the handler's
@@ -127,6 +147,8 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		__atomic_store_n((void **)&prog_act[sig].sa_sigaction, (void *)act->sa_sigaction, __ATOMIC_RELEASE);
 		mine.sa_sigaction = handler_entry;
 		mine.sa_flags |= SA_SIGINFO;
+		/* handler_entry resets a fatal signal itself (reset_to_default). */
+		if (watched(sig)) mine.sa_flags &= ~SA_RESETHAND;
 		use = &mine;
 	}
 	int rc = REAL(sigaction)(sig, use, &kold);

@@ -71,7 +71,12 @@ void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int pro
 	info->nonblock = (type & SOCK_NONBLOCK) != 0;
 }
 
+static bool seccomp_on;
+
+void sock_seccomp_installed(void) { __atomic_store_n(&seccomp_on, true, __ATOMIC_RELEASE); }
+
 int sock_classify(int fd, struct ev_sockinfo *info) {
+	if (__atomic_load_n(&seccomp_on, __ATOMIC_ACQUIRE)) return FD_KIND_OTHER;
 	int domain = 0, type = 0, protocol = 0;
 	socklen_t len = sizeof domain;
 	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)

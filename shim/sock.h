@@ -66,6 +66,11 @@ enum fd_kind { FD_KIND_BAD, FD_KIND_OTHER, FD_KIND_INET };
 /* What a live fd is (getsockopt SO_DOMAIN, then SO_TYPE, SO_PROTOCOL and
  * fcntl for an internet socket); fills info for FD_KIND_INET. */
 int sock_classify(int fd, struct ev_sockinfo *info);
+/* The program installed a seccomp filter (hooks_syscall.c): from then on
+ * the shim asks the kernel nothing to classify an fd it did not see made
+ * (Chromium's renderers die of SIGSYS on getsockopt, getsockname, even
+ * for its own IPC sockets): such fds stay untraced. */
+void sock_seccomp_installed(void);
 /* Fills info from socket()'s arguments. */
 void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int protocol);
 bool sock_is_inet_domain(int domain);

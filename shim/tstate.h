@@ -35,6 +35,22 @@ struct tstate {
 extern TSTATE_TLS struct tstate tcpsnitch_tstate;
 
 static inline struct tstate *tstate_get(void) { return &tcpsnitch_tstate; }
+
+/* Whether this thread has a TLS block of its own. A child that clone()
+ * started with CLONE_VM and a fresh, zeroed one (Chromium's sandbox does,
+ * to chroot its zygote, then calls _exit) has none: the address of a TLS
+ * variable is computed from the TCB's first word (x86's self pointer,
+ * glibc's dtv elsewhere), 0 there, so tstate_get() would point below
+ * address 0. Such a child shares the parent's memory: the shim's state is
+ * the parent's, and the child must leave it alone. */
+static inline bool tstate_tls_usable(void) {
+	void *tp = __builtin_thread_pointer();
+#if defined(__x86_64__) || defined(__i386__) || defined(__ANDROID__)
+	return tp != NULL; /* x86: %fs:0 / %gs:0, the TCB's self pointer */
+#else
+	return tp != NULL && *(void *const *)tp != NULL;
+#endif
+}
 pid_t tstate_tid(void);
 /* In a fork child: the calling thread has a new kernel id. */
 void tstate_reset_after_fork(void);

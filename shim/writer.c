@@ -22,6 +22,7 @@
 #include "record.h"
 #include "runlog.h"
 #include "sandbox.h"
+#include "sigblock.h"
 #include "sock.h"
 #include "spool.h"
 #include "tstate.h"
@@ -53,9 +54,12 @@ static const char *procdir_create(void);
 
 const char *procdir_get(void) {
 	if (LIKELY(__atomic_load_n(&procdir_ready, __ATOMIC_ACQUIRE))) return procdir;
+	sigset_t old;
+	sigblock_all(&old); /* a final pass needs this lock (sigblock.h) */
 	pthread_mutex_lock(&procdir_lock);
 	const char *d = procdir_create();
 	pthread_mutex_unlock(&procdir_lock);
+	sigblock_restore(&old);
 	return d;
 }
 
@@ -185,6 +189,10 @@ void writer_flush_all(bool final) {
 	int was = ts->in_shim;
 	ts->in_shim = 1;
 	int saved = errno;
+	/* No fatal signal's handler may wait on this thread for the lock it
+	 * holds (sigblock.h): one that comes meanwhile runs once it is free. */
+	sigset_t mask;
+	sigblock_all(&mask);
 	pthread_mutex_lock(&flush_lock);
 	/* What signal handlers recorded, into their sockets. */
 	if (dying) record_drain_reserve_bounded();
@@ -221,8 +229,9 @@ void writer_flush_all(bool final) {
 	pthread_mutex_lock(&drain_lock);
 	pthread_cond_broadcast(&drained);
 	pthread_mutex_unlock(&drain_lock);
-	errno = saved;
 	ts->in_shim = was;
+	sigblock_restore(&mask);
+	errno = saved;
 }
 
 /* ---- the writer thread ---- */

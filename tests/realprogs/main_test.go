@@ -1,6 +1,9 @@
 // Package realprogs runs real programs installed from Debian (redis, nginx,
-// curl, wget, python3, node, java, dig, programs with jemalloc or tcmalloc
-// preloaded) under the real tcpsnitch CLI and checks each trace against an
+// curl, wget, python3 with multiprocessing and socket passing, node (also
+// stopped by SIGTERM), bash's /dev/tcp, java, dig, socat in fork mode, sshd
+// with its privilege-separated sandbox, headless Chromium with and without
+// its sandbox, programs with jemalloc or tcmalloc preloaded) under the real
+// tcpsnitch CLI and checks each trace against an
 // independent truth: bytes counted by a relay the test puts between client
 // and server, the server's own access log, the client's own output.
 //

@@ -6,6 +6,7 @@ package shim_test
 // C program (tcp_pair: 0 listener, 1 client, 2 accepted; udp_pair: 0, 1).
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -629,6 +630,10 @@ func TestFdopen(t *testing.T) {
 		if c := r.callN(t, "fdopen", 0); c.errno != "" {
 			t.Errorf("errno changed by a successful fdopen: %v", c)
 		}
+		// stdio on the stream is not seen: said in logs.txt (and by the CLI).
+		if !strings.Contains(r.proc(t).Logs, "wrapped an internet socket in a stdio stream") {
+			t.Errorf("%s: no warning about stdio in logs.txt: %q", mode, r.proc(t).Logs)
+		}
 	}
 	r := run(t, prog, nil, "fail")
 	ev := event(t, sock(t, r.proc(t), 0), "fdopen", 0)
@@ -636,6 +641,9 @@ func TestFdopen(t *testing.T) {
 		t.Errorf("failed fdopen: success %v errno %q return_value %d, want false EINVAL 0", ev.Success, ev.Errno, ev.ReturnValue)
 	}
 	detailStr(t, ev, "z", "mode")
+	if strings.Contains(r.proc(t).Logs, "stdio stream") {
+		t.Errorf("a failed fdopen warned about a stream: %q", r.proc(t).Logs)
+	}
 	if c := r.callN(t, "fdopen", 0); c.errno != "EINVAL" {
 		t.Errorf("program saw %v, want EINVAL", c)
 	}

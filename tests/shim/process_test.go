@@ -439,3 +439,79 @@ func TestInheritedFileSizeLimitDoesNotKill(t *testing.T) {
 		t.Fatalf("stderr %q, want one line about the file size limit", r.stderr)
 	}
 }
+
+// clone() children that no fork handler sees (shim/tests/clonetls.c).
+// "tls": Chromium's sandbox chroots its zygote from a child that shares
+// the parent's memory and has a fresh, zeroed TLS block, and leaves
+// through _exit; the shim's _exit hook used to reach its per-thread state
+// through that TLS and crash the child (SIGSEGV), so the zygote died and
+// Chromium aborted ("Zygote process exited prematurely"). "plain": a raw
+// clone with SIGCHLD (Chromium's ForkWithFlags) copies the parent's
+// memory; its _exit used to write the parent's waiting events a second
+// time into the parent's directory.
+func TestCloneChildren(t *testing.T) {
+	skipUnderQemu(t, "qemu-user 7.2 refuses clone() flags other than fork's and a thread's (EINVAL)")
+	prog := build(t, "clonetls")
+	for _, mode := range []string{"tls", "plain"} {
+		t.Run(mode, func(t *testing.T) {
+			if mode == "tls" && tgt.name == "linux-i386" {
+				t.Skip("Chromium shares memory with a TLS-less child only on x86_64 and ARM (on i386 glibc makes system calls through TLS)")
+			}
+			r := run(t, prog, nil, mode)
+			st := syscall.WaitStatus(r.fact(t, "child_status"))
+			if !st.Exited() || st.ExitStatus() != 7 {
+				if st.Signaled() {
+					t.Fatalf("the clone child was killed by %v; it should have exited 7", st.Signal())
+				}
+				t.Fatalf("the clone child ended with status %#x, want exit 7", int(st))
+			}
+			procs := r.trace.ProcessesOf("clonetls")
+			if len(procs) == 0 {
+				t.Fatalf("no process directory: %s", r.procNames())
+			}
+			if got := len(sock(t, procs[0], 0).OfType("send")); int64(got) != r.fact(t, "sends") {
+				t.Errorf("%d sends recorded in %s, the program made %d", got, procs[0].Name, r.fact(t, "sends"))
+			}
+		})
+	}
+}
+
+// A program that installs a seccomp filter (Chromium's renderers) may be
+// killed for a system call the shim makes on its behalf: the shim used to
+// classify an fd it had not seen made with getsockopt(SO_DOMAIN), which
+// Chromium's policy answers with SIGSYS, so every renderer crashed and the
+// browser hung. After the filter the shim classifies nothing more; the
+// sockets it knew stay traced.
+func TestSeccompFilteredProgram(t *testing.T) {
+	skipUnderQemu(t, "qemu-user 7.2 implements neither seccomp() nor prctl(PR_SET_SECCOMP) filters")
+	prog := build(t, "seccomp")
+	for _, how := range []string{"prctl", "seccomp"} {
+		t.Run(how, func(t *testing.T) {
+			r := run(t, prog, nil, how)
+			if n := r.fact(t, "unix_bytes"); n != 3 {
+				t.Errorf("the unix socket pair moved %d bytes, want 3", n)
+			}
+			if got := len(sock(t, r.proc(t), 0).OfType("send")); int64(got) != r.fact(t, "sends") {
+				t.Errorf("%d sends recorded after the filter, the program made %d", got, r.fact(t, "sends"))
+			}
+		})
+	}
+}
+
+// Node.js dies of SIGINT and SIGTERM through a handler of its own,
+// installed with SA_RESETHAND, that raises the signal again: the default
+// action then ended the process without the shim's final pass, so a node
+// program stopped with Ctrl-C lost up to a write period of events (all of
+// them in its first second: "no internet socket was recorded").
+func TestResetHandHandlerThenDefaultDeath(t *testing.T) {
+	prog := build(t, "resethand")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			r := runThenSignal(t, prog, opts{"T": "100000"}, sig, "300")
+			got := len(sock(t, r.proc(t), 0).OfType("send"))
+			if want := r.fact(t, "sends"); int64(got) != want {
+				t.Errorf("killed by %v through the program's SA_RESETHAND handler: %d send events recorded, program made %d", sig, got, want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package shim_test
 // The races of issue 3, run many times.
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -73,6 +74,34 @@ func TestForkWhileBusy(t *testing.T) {
 		}
 		if found != 1 {
 			t.Errorf("%s: %d child sends recorded, want 1", c.Name, found)
+		}
+	}
+}
+
+// Threads that fork at the same time: glibc runs their fork handlers
+// concurrently, and the shim's "locks taken for this fork" flag was one
+// for the whole process: the first thread's parent handler cleared it, the
+// second thread then kept every lock of the shim after its fork, and the
+// next fork, writer pass or exit of the process hung for good.
+func TestConcurrentForks(t *testing.T) {
+	skipUnderQemu(t, "qemu-user 7.2 aborts when a multithreaded guest forks (cpu_exec: assertion cpu == current_cpu)")
+	prog := build(t, "forkmany")
+	const threads, each = 4, 20
+	r := run(t, prog, nil, strconv.Itoa(threads), strconv.Itoa(each))
+	if ok := r.fact(t, "children_ok"); ok != threads*each {
+		t.Fatalf("%d of %d children exited cleanly", ok, threads*each)
+	}
+	children := r.trace.ProcessesOf("forkmany")
+	if len(children) != threads*each+1 {
+		t.Fatalf("want %d process directories, got %d", threads*each+1, len(children))
+	}
+	for _, c := range children[1:] {
+		sends := 0
+		for _, s := range c.Sockets {
+			sends += len(s.OfType("send"))
+		}
+		if sends != 1 {
+			t.Errorf("%s: %d sends recorded, the child made 1", c.Name, sends)
 		}
 	}
 }
