@@ -42,6 +42,19 @@ type rec struct {
 
 func (r rec) has(k string) bool { _, ok := r.kv[k]; return ok }
 
+// moved is the bytes the call moved: what it returned, except that a
+// receive with MSG_PEEK leaves them in the socket (the statistics count it
+// as moving none; the same bytes are counted by the read that takes them).
+func (r rec) moved(t *testing.T) int64 {
+	t.Helper()
+	for _, f := range strings.Split(r.kv["flags"], "|") {
+		if f == "MSG_PEEK" {
+			return 0
+		}
+	}
+	return r.int(t, "moved")
+}
+
 func (r rec) int(t *testing.T, k string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(r.kv[k], 10, 64)

@@ -183,7 +183,7 @@ func TestProgramTrace(t *testing.T) {
 			thSent[k] += float64(r.int(t, "moved"))
 		}
 		if r.errno == "" && recvFns[r.fn] {
-			thRecv[k] += float64(r.int(t, "moved"))
+			thRecv[k] += float64(r.moved(t))
 		}
 		thSent[k] += 0
 		thRecv[k] += 0
@@ -289,8 +289,8 @@ func checkIO(t *testing.T, m statMap, id string, recs []rec, fns map[string]bool
 			errnos[r.errno]++
 			continue
 		}
-		bytes[r.fn] += float64(r.int(t, "moved"))
-		moved[r.kv["moved"]]++
+		bytes[r.fn] += float64(r.moved(t))
+		moved[strconv.FormatInt(r.moved(t), 10)]++
 	}
 	sameTable(t, m, id+".calls", calls)
 	sameTable(t, m, id+".bytes", bytes)
