@@ -56,7 +56,12 @@ int main(int argc, char **argv) {
                 struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
                 sigaction(SIGALRM, &sa, NULL);
         }
-        struct itimerval it = {{0, 200}, {0, 200}};
+        /* System V handlers are reset when they run: a signal that comes
+         * before the handler installs itself again kills the process (the
+         * default action), a race of the program's own, so it gets more
+         * room there (qemu-user takes long to enter a handler). */
+        long us = sysv ? 2000 : 200;
+        struct itimerval it = {{0, us}, {0, us}};
         setitimer(ITIMER_REAL, &it, NULL);
         long rounds = 0;
         while (handler_sends < want || exit_in_handler) {

@@ -653,6 +653,7 @@ func TestFdopen(t *testing.T) {
 // SYS_recvmmsg) (dig's queries went missing: "0 B sent"): they are the
 // same calls as sendmmsg/recvmmsg and must be recorded as such.
 func TestRawSyscallMmsg(t *testing.T) {
+	skipUnderQemu(t, "qemu-user 7.2 answers sendmmsg with an empty NULL vector with EFAULT (the kernel returns 0), untraced too")
 	prog := build(t, "rawmmsg")
 	r := run(t, prog, nil)
 	p := r.proc(t)

@@ -427,6 +427,7 @@ func TestChrootKeepsTrace(t *testing.T) {
 // the limit are skipped: the program exits 0, and the shim says once on
 // stderr that events are lost.
 func TestInheritedFileSizeLimitDoesNotKill(t *testing.T) {
+	skipUnderQemu(t, "the program execs itself (an aarch64 program) to start with the limit: needs binfmt_misc qemu-aarch64")
 	prog := build(t, "fsizelimit")
 	r := runMay(t, prog, nil, "inherited", "2000")
 	if r.exitErr != nil {
