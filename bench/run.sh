@@ -151,7 +151,10 @@ run_once() {
 	rm -f "$WORK/saved"
 	# The clock stops when the CLI prints "Trace saved" (its summary of the
 	# trace comes after it); for the other modes, at the command's end.
-	"${prefix[@]}" "$BIN/rsswrap" "$WORK/rss" "$BIN/$w" "$size" 2>&1 |
+	# A tracer that hangs the program (the original 0.1 did, on the
+	# 8-thread churn) fails the run instead of the benchmark: timeout
+	# kills the whole process group, children that hold the pipe included.
+	timeout -k 10 "${BENCH_RUN_TIMEOUT:-300}" "${prefix[@]}" "$BIN/rsswrap" "$WORK/rss" "$BIN/$w" "$size" 2>&1 |
 		awk -v f="$WORK/saved" '/^Trace saved in / && !seen {"date +%s.%N" | getline t; print t > f; close(f); seen = 1} {print}' \
 			>"$WORK/log" || true
 	status=${PIPESTATUS[0]}
