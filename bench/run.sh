@@ -319,10 +319,8 @@ floor_line() {
 					'BEGIN {t = f + o; printf "≤ %.2f× %s", t, (r != "-" && r <= t) ? "ok" : "MISS"}')
 				[ "$rss" != - ] && [ "$nat_rss" != - ] && [ $((rss - nat_rss)) -gt $RSS_TARGET_KB ] &&
 					rss="$rss (MISS: > native + 32 MiB)"
-				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
-			elif [ "$m" = original ]; then
-				ev=$(events_vs_calls "$WORK/$w.$m.pinned")
 			fi
+			case $m in tcpsnitch | original) ev=$(events_vs_calls "$WORK/$w.$m.pinned") ;; esac
 			echo "| $w | $m | $prog | $rprog | $tgt | $p | $rp | $stgt | $u | $ru | $rss | $ev |"
 		done
 	done <<<"$WORKLOADS"

@@ -161,6 +161,11 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 	return rc;
 }
 
+/* What sigaction() reported as installed, as signal() returns it. */
+static sighandler_t disposition(const struct sigaction *old) {
+	return (old->sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old->sa_sigaction : old->sa_handler;
+}
+
 /* signal() is sigaction() with BSD semantics (glibc and bionic): the
  * handler stays installed, interrupted calls restart. */
 EXPORT sighandler_t signal(int sig, sighandler_t handler) {
@@ -173,7 +178,7 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 	/* (bionic marks signal() non-null although SIG_DFL is 0.) */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnonnull"
-	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+	return disposition(&old);
 #pragma GCC diagnostic pop
 }
 
@@ -201,7 +206,7 @@ static sighandler_t install_sysv(int sig, sighandler_t handler) {
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
 	if (sigaction(sig, &sa, &old) < 0) return SIG_ERR;
-	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+	return disposition(&old);
 }
 
 EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) { return install_sysv(sig, handler); }
@@ -229,5 +234,5 @@ EXPORT sighandler_t sigset(int sig, sighandler_t disp) {
 		if (sigaction(sig, &sa, &old) < 0 || sigprocmask(SIG_UNBLOCK, &one, &before) < 0) return SIG_ERR;
 	}
 	if (sigismember(&before, sig)) return SIG_HOLD;
-	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+	return disposition(&old);
 }
