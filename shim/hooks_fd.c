@@ -1,7 +1,9 @@
 /* Hooks: the fd's life — close (and its range forms), dup*, fcntl, ioctl,
  * fdopen. They keep the fd table current. */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -292,10 +294,22 @@ EXPORT int dup(int fd) {
 	return ret;
 }
 
+/* The real dup2/dup3. The kernel answers EBUSY while another thread is
+ * putting a new file on newfd: at the shim's numbers, that is the shim
+ * opening a trace file there, which the program must not see. Tried again:
+ * the call's intent (ownfd.h) makes the shim's file give way. */
+static int real_dup_onto(int type, int oldfd, int newfd, int flags) {
+	for (int round = 0;; round++) {
+		int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+		if (ret >= 0 || errno != EBUSY || round >= 1000 || !ownfd_may_meet((unsigned)newfd, (unsigned)newfd)) return ret;
+		sched_yield();
+	}
+}
+
 /* dup2/dup3 close newfd first when it is open: a socket there gets its
  * close, taken before the call so a racing socket() cannot get it. */
 static int dup_onto_traced(int type, int oldfd, int newfd, int flags) {
-	if (!tracing_active()) return type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	if (!tracing_active()) return real_dup_onto(type, oldfd, newfd, flags);
 	struct sock *s = traced(oldfd);
 	if (oldfd == newfd) { /* dup2: nothing happens; dup3: EINVAL */
 		int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
@@ -306,7 +320,7 @@ static int dup_onto_traced(int type, int oldfd, int newfd, int flags) {
 	}
 	bool last = false;
 	struct sock *victim = close_begin(newfd, &last);
-	int ret = type == EV_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	int ret = real_dup_onto(type, oldfd, newfd, flags);
 	int err = errno;
 	if (ret >= 0) {
 		close_end(victim, newfd, 0, 0, last);

@@ -283,13 +283,24 @@ bool ownfile_open(struct ownfile *f, const char *path, int flags, int mode) {
 		f->slot = slot;
 		f->fd = fd;
 		/* A close or dup2 of the program may have reached the number
-		 * before it saw the file: moved (it saw it), ours, or taken. */
-		bool ours = !wait_intents(fd, ended_before) || __atomic_load_n(&fds[slot], __ATOMIC_SEQ_CST) != fd ||
-			    same_file(&st, fd);
-		if (!ours) { /* the program's now, not ours to close */
+		 * before it saw the file. Under the slot's lock (no dup2 moves
+		 * it meanwhile) the slot's number, wherever a dup2 moved it,
+		 * must still hold the file opened. */
+		bool ours = !wait_intents(fd, ended_before);
+		if (!ours) {
 			sigset_t old;
 			lock_slot(slot, &old);
-			empty_slot(slot);
+			int now = __atomic_load_n(&fds[slot], __ATOMIC_SEQ_CST);
+			ours = now >= 0 && same_file(&st, now);
+			if (!ours) {
+				/* The program took the number before the file was
+				 * registered. A dup2 since then moved the program's
+				 * file to a number of the shim's (close that copy),
+				 * or found the number closed (GONE); the number
+				 * itself is the program's. */
+				if (now >= 0 && now != fd) REAL(close)(now);
+				empty_slot(slot);
+			}
 			unlock_slot(slot, &old);
 		}
 		__atomic_store_n(&tentative[slot], 0, __ATOMIC_SEQ_CST);
@@ -367,22 +378,28 @@ int ownfd_close(int fd) {
 }
 
 bool ownfd_claims(int fd, int intent) {
-	int slot = slot_of(fd);
-	if (slot < 0) return false;
-	if (__atomic_load_n(&busy[slot], __ATOMIC_SEQ_CST)) {
-		/* Being closed or moved: look again once it is done. */
-		for (int r = 0; __atomic_load_n(&busy[slot], __ATOMIC_SEQ_CST) && !waited_too_long(r); r++) {}
-		slot = slot_of(fd);
+	/* The slot is looked up again after each wait, and its number read
+	 * again after its flags: a slot just emptied may hold a new file
+	 * (of another number) by the time its flags are read. */
+	for (int round = 0; round < 64; round++) {
+		int slot = slot_of(fd);
 		if (slot < 0) return false;
+		if (__atomic_load_n(&busy[slot], __ATOMIC_SEQ_CST)) {
+			/* Being closed or moved: look again once it is done. */
+			for (int r = 0; __atomic_load_n(&busy[slot], __ATOMIC_SEQ_CST) && !waited_too_long(r); r++) {}
+			continue;
+		}
+		if (__atomic_load_n(&tentative[slot], __ATOMIC_SEQ_CST)) {
+			/* Just opened there: its opener checks whether the
+			 * program's earlier call took the number; this call saw
+			 * the file. */
+			if (intent >= 0) __atomic_store_n(&istate[intent], 3, __ATOMIC_SEQ_CST);
+			for (int r = 0; __atomic_load_n(&tentative[slot], __ATOMIC_SEQ_CST) && !waited_too_long(r); r++) {}
+			continue;
+		}
+		if (__atomic_load_n(&fds[slot], __ATOMIC_SEQ_CST) == fd) return true;
 	}
-	if (__atomic_load_n(&tentative[slot], __ATOMIC_SEQ_CST)) {
-		/* Just opened there: its opener checks whether the program's
-		 * earlier call took the number; this call saw the file. */
-		if (intent >= 0) __atomic_store_n(&istate[intent], 3, __ATOMIC_SEQ_CST);
-		for (int r = 0; __atomic_load_n(&tentative[slot], __ATOMIC_SEQ_CST) && !waited_too_long(r); r++) {}
-		return slot_of(fd) >= 0;
-	}
-	return true;
+	return ownfd_is(fd);
 }
 
 int ownfd_hook_close(int fd) {
