@@ -100,7 +100,9 @@ void slog(int level, const char *fmt, ...) {
 		sigset_t mask;
 		sigblock_all(&mask); /* a final pass logs its summary (sigblock.h) */
 		pthread_mutex_lock(&lock);
-		if (logpath[0]) {
+		if (sandbox_log_take(line, (size_t)n)) {
+			/* kept in the spool: logs.txt would pass the file size limit */
+		} else if (logpath[0]) {
 			append_file(logpath, line, (size_t)n);
 		} else if (early_len + (size_t)n < sizeof early) {
 			memcpy(early + early_len, line, (size_t)n);

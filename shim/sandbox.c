@@ -1,6 +1,8 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +15,7 @@
 #include "options.h"
 #include "ownfd.h"
 #include "real.h"
+#include "sigblock.h"
 #include "sock.h"
 #include "spool.h"
 #include "tstate.h"
@@ -65,20 +68,80 @@ int sandbox_mkdir(const char *path, int mode) {
 	return mkdir(path, (mode_t)mode);
 }
 
+/* The tail: records from its start, then the note (the process's log
+ * lines, spool.h) right after the last record, moved along as records
+ * come. NOTE_ROOM at the tail's end is kept for the note. Taken by the
+ * writer's appends and by log lines of any thread. */
+#define NOTE_ROOM 8192
+static pthread_mutex_t tail_lock = PTHREAD_MUTEX_INITIALIZER;
+static char note[NOTE_ROOM - SPOOL_HDR];
+static size_t note_len, note_end; /* the note's length; where the written note ends */
+static bool tail_full;
+
+/* Writes the note after the last record and zeroes what an earlier,
+ * longer one left past it (the reader stops at a zero byte). */
+static void put_note(void) {
+	if (!tail || !note_len) return;
+	char *h = tail + tail_used;
+	spool_header(h, SPOOL_NOTE_ID, (unsigned)note_len);
+	memcpy(h + SPOOL_HDR, note, note_len);
+	size_t end = tail_used + SPOOL_HDR + note_len;
+	if (note_end > end) memset(tail + end, 0, note_end - end);
+	note_end = end;
+}
+
 bool sandbox_spool_take(const char *p, size_t n) {
 	if (!sandbox_files_limited()) return false;
-	if (tail && n <= tail_len - tail_used) {
+	sigset_t old;
+	sigblock_all(&old);
+	pthread_mutex_lock(&tail_lock);
+	bool took = tail && !tail_full && n <= tail_len - NOTE_ROOM - tail_used;
+	bool first_loss = false;
+	if (took) {
 		memcpy(tail + tail_used, p, n);
 		tail_used += n;
+		put_note();
+	} else {
+		/* Not a record more once one is lost: what a socket shows stops
+		 * at a point, with no gap inside. */
+		first_loss = !tail_full;
+		tail_full = true;
 	}
+	pthread_mutex_unlock(&tail_lock);
+	sigblock_restore(&old);
+	if (!took) {
+		writer_count_unwritten(spool_events_in(p, n));
+		if (first_loss)
+			slog(LOG_WARN, tail ? "the spool's mapped tail (%u MiB, the program limits its file size) is full: later events of this process are lost"
+					   : "the spool's mapped tail could not be made (%u MiB, the program limits its file size): later events of this process are lost",
+			     SANDBOX_TAIL >> 20);
+	}
+	return true;
+}
+
+bool sandbox_log_take(const char *line, size_t n) {
+	if (!sandbox_files_limited()) return false;
+	sigset_t old;
+	sigblock_all(&old);
+	pthread_mutex_lock(&tail_lock);
+	if (n <= sizeof note - note_len) {
+		memcpy(note + note_len, line, n);
+		note_len += n;
+		put_note();
+	}
+	pthread_mutex_unlock(&tail_lock);
+	sigblock_restore(&old);
 	return true;
 }
 
 void sandbox_reset_after_fork(void) {
 	/* The parent's mapping stays the parent's: the child writes nothing
 	 * more (its limit is inherited, it cannot grow a file either). */
+	pthread_mutex_init(&tail_lock, NULL);
 	tail = NULL;
 	tail_used = tail_len = 0;
+	note_len = note_end = 0;
+	tail_full = false;
 }
 
 static bool live(void) {
@@ -113,9 +176,14 @@ static void map_tail(rlim_t old_limit) {
 		slog(LOG_WARN, "cannot map the end of %s: %s; later events of this process are lost", path, strerror(errno));
 		if (size >= 0) (void)!ftruncate(fd, size);
 	} else {
+		sigset_t old;
+		sigblock_all(&old);
+		pthread_mutex_lock(&tail_lock);
 		tail = (char *)m + (size - base);
 		tail_used = 0;
 		tail_len = SANDBOX_TAIL;
+		pthread_mutex_unlock(&tail_lock);
+		sigblock_restore(&old);
 	}
 	REAL(close)(fd);
 }

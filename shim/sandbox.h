@@ -19,8 +19,10 @@
  *   not writes, the limit does not apply). From then on the writer copies
  *   its records there (no system call, so a seccomp filter cannot object)
  *   and the shim writes no other file (logs.txt, dns.json, stderr, -v):
- *   those writes would kill the process. The unused end of the tail stays
- *   zero bytes, which the spool's reader takes as its end. */
+ *   those writes would kill the process; the log lines go into the tail
+ *   too, as its last record (spool.h). The unused end of the tail stays
+ *   zero bytes, which the spool's reader takes as its end. Events that do
+ *   not fit are counted as dropped, in the summary line kept there. */
 #ifndef TCPSNITCH_SANDBOX_H
 #define TCPSNITCH_SANDBOX_H
 
@@ -43,8 +45,12 @@ int sandbox_open(const char *path, int flags, int mode);
 /* mkdir(path) the same way. */
 int sandbox_mkdir(const char *path, int mode);
 /* Copies n bytes of whole spool records into the mapped tail, when files
- * are limited (true: taken, or dropped if the tail is full or missing). */
+ * are limited (true: taken, or dropped and counted if the tail is full or
+ * missing). */
 bool sandbox_spool_take(const char *p, size_t n);
+/* A line of logs.txt, when files are limited (true): kept in the spool's
+ * note record (spool.h), as much as its room holds. */
+bool sandbox_log_take(const char *line, size_t n);
 /* A fork child: the mapped tail is its parent's spool, not its own. */
 void sandbox_reset_after_fork(void);
 

@@ -37,15 +37,28 @@ void spool_record_end(struct outbuf *o, struct spool_pass *sp, int id) {
 		o->len = sp->rec;
 		return;
 	}
+	spool_header(o->p + sp->rec, (unsigned)id, (unsigned)body);
+}
+
+void spool_header(char *h, unsigned id, unsigned len) {
 	/* "@%010u %010u\n" by hand: a pass writes a record per socket it
 	 * finds with events, and snprintf showed in profiles of servers with
 	 * a thousand live connections. */
-	char *h = o->p + sp->rec;
 	h[0] = '@';
-	put10(h + 1, (unsigned)id);
+	put10(h + 1, id);
 	h[11] = ' ';
-	put10(h + 12, (unsigned)body);
+	put10(h + 12, len);
 	h[22] = '\n';
+}
+
+long spool_events_in(const char *p, size_t n) {
+	long events = 0;
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		if (p[i] != '@') events++; /* a JSON line, not a header */
+		i = nl ? (size_t)(nl - p) + 1 : n;
+	}
+	return events;
 }
 
 void spool_append(struct outbuf *o, struct spool_pass *sp) {
@@ -56,7 +69,8 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	}
 	if (!ownfile_is_open(&sp->f)) {
 		const char *dir = procdir_get();
-		if (!dir) {
+		if (!dir) { /* the process directory could not be made (said then) */
+			writer_count_unwritten(spool_events_in(o->p, o->len));
 			o->len = 0;
 			return;
 		}
@@ -66,7 +80,10 @@ void spool_append(struct outbuf *o, struct spool_pass *sp) {
 	}
 	/* One write of whole records (O_APPEND): a kill can only cut the
 	 * last one short. */
-	if (ownfile_is_open(&sp->f) && !ownfile_write(&sp->f, o->p, o->len)) {
+	if (!ownfile_is_open(&sp->f)) {
+		writer_count_unwritten(spool_events_in(o->p, o->len));
+	} else if (!ownfile_write(&sp->f, o->p, o->len)) {
+		writer_count_unwritten(spool_events_in(o->p, o->len));
 		static bool told_fsize; /* the limit stays: once is enough */
 		if (errno != EFBIG) slog(LOG_ERROR, "cannot write %s/" SPOOL_NAME ": %s", procdir_get(), strerror(errno));
 		else if (!__atomic_exchange_n(&told_fsize, true, __ATOMIC_RELAXED))

@@ -8,7 +8,11 @@
  * "@<socket index, 10 digits> <length, 10 digits>\n" then that many bytes
  * of complete JSON lines of that socket, in the order they were recorded.
  * A process killed while appending leaves a last record cut short; the
- * splitter keeps its complete lines. */
+ * splitter keeps its complete lines.
+ *
+ * A process that limits its file size keeps its spool in a mapped tail
+ * (sandbox.h) and cannot write logs.txt: its log lines go in a last record
+ * of index SPOOL_NOTE_ID, which the splitter appends to logs.txt. */
 #ifndef TCPSNITCH_SPOOL_H
 #define TCPSNITCH_SPOOL_H
 
@@ -19,6 +23,7 @@
 
 #define SPOOL_NAME "events.spool"
 #define SPOOL_HDR 23
+#define SPOOL_NOTE_ID 4294967295u
 
 /* One writer pass: the spool is opened (an ownfile: kept out of the
  * program's way) on the first append and closed at the pass's end. */
@@ -28,6 +33,10 @@ struct spool_pass {
 	int open;      /* a record is open */
 };
 
+/* Writes the header of a record of index id with len bytes at h. */
+void spool_header(char *h, unsigned id, unsigned len);
+/* Events (JSON lines) in n bytes of whole records. */
+long spool_events_in(const char *p, size_t n);
 /* Starts a record for socket id at the end of o. */
 void spool_record_begin(struct outbuf *o, struct spool_pass *sp);
 /* Ends the open record: fills its header, or removes it when empty. */

@@ -321,6 +321,11 @@ void writer_flush_from_signal(int timeout_ms) {
 
 void writer_count_dropped(long n) { __atomic_add_fetch(&events_dropped, n, __ATOMIC_RELAXED); }
 
+void writer_count_unwritten(long n) {
+	__atomic_sub_fetch(&events_written, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&events_dropped, n, __ATOMIC_RELAXED);
+}
+
 void writer_summary(void) {
 	long w = __atomic_load_n(&events_written, __ATOMIC_RELAXED);
 	long d = __atomic_load_n(&events_dropped, __ATOMIC_RELAXED);

@@ -21,6 +21,8 @@ void writer_flush_all(bool final);
  * (async-signal-safe: used from fatal-signal handlers). */
 void writer_flush_from_signal(int timeout_ms);
 void writer_count_dropped(long n);
+/* n events formatted by a pass that could not reach the spool: dropped. */
+void writer_count_unwritten(long n);
 /* Writes the summary line to logs.txt (at exit). */
 void writer_summary(void);
 void writer_reset_after_fork(void);

@@ -33,8 +33,12 @@ var userSignals = map[syscall.Signal]bool{syscall.SIGINT: true, syscall.SIGTERM:
 func (o Outcome) Lines() []string {
 	out := o.Report.MessageLines()
 	if o.Files.Dropped > 0 {
-		out = append(out, fmt.Sprintf("tcpsnitch: warning: %d of %d events were dropped (the shim ran out of memory); the trace is incomplete.",
-			o.Files.Dropped, o.Files.Recorded+o.Files.Dropped))
+		why := "the shim ran out of memory"
+		if o.Files.TailFull > 0 {
+			why = "a process set a file size limit below 32 MiB and the spool the shim keeps in memory for it ran out; see its logs.txt"
+		}
+		out = append(out, fmt.Sprintf("tcpsnitch: warning: %d of %d events were dropped (%s); the trace is incomplete.",
+			o.Files.Dropped, o.Files.Recorded+o.Files.Dropped, why))
 	}
 	if o.Signaled {
 		sig := syscall.Signal(o.Status - 128)

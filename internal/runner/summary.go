@@ -16,8 +16,13 @@ type Summary struct {
 	Processes int // <app>_NNN directories
 	Sockets   int // N.json files
 	Recorded  int // events, from the shim's summary lines in logs.txt
-	Dropped   int // events lost (memory), from the same lines
+	Dropped   int // events lost, from the same lines
+	TailFull  int // processes that lost events because their spool's mapped tail filled (shim/sandbox.h)
 }
+
+// tailFullWarning is in the shim's warning when the mapped tail of a
+// process that limits its file size is full (shim/sandbox.c).
+var tailFullWarning = []byte("the spool's mapped tail")
 
 var (
 	processDirRe = regexp.MustCompile(`^.+_\d{3,}$`)
@@ -46,6 +51,9 @@ func SummarizeDirs(traceDir string, names []string) Summary {
 		// The shim's counters are cumulative for the process: a process
 		// that wrote the line twice (an exec that failed, then exit) is
 		// counted by its last one.
+		if bytes.Contains(logs, tailFullWarning) {
+			s.TailFull++
+		}
 		sockets := -1
 		if all := summaryRe.FindAllStringSubmatch(string(logs), -1); len(all) > 0 {
 			m := all[len(all)-1]

@@ -12,7 +12,9 @@
 // each process appends only to its own spool. A zero byte where a header
 // would start ends the spool: the shim maps a tail of zeros at the end of
 // the file when the program limits its file size (shim/sandbox.h), and
-// fills it record by record.
+// fills it record by record. There the shim cannot write logs.txt either:
+// its log lines are the last record, of index NoteID, and the split
+// appends them to logs.txt.
 package spool
 
 import (
@@ -33,6 +35,9 @@ const Name = "events.spool"
 
 const hdrLen = 23
 
+// NoteID is the index of the record of the shim's log lines (shim/spool.h).
+const NoteID = 4294967295
+
 // Segment is one record's lines: Len bytes at Off in the spool.
 type Segment struct {
 	Off, Len int64
@@ -43,7 +48,8 @@ type Segment struct {
 type Index struct {
 	Path    string
 	Sockets map[int][]Segment
-	Cut     bool // the last record was cut short (a killed process)
+	Note    []Segment // the shim's log lines for logs.txt (NoteID)
+	Cut     bool      // the last record was cut short (a killed process)
 }
 
 // Indices returns the socket indices in increasing order.
@@ -96,18 +102,22 @@ func scan(f io.ReaderAt, size int64, path string) (*Index, error) {
 			// Cut by a kill mid-append: keep its complete lines.
 			x.Cut = true
 			n = completeLines(f, body, size-body)
-			if n > 0 {
-				x.Sockets[id] = append(x.Sockets[id], Segment{body, n})
+			if n > 0 && id != NoteID {
+				x.Sockets[int(id)] = append(x.Sockets[int(id)], Segment{body, n})
 			}
 			break
 		}
-		x.Sockets[id] = append(x.Sockets[id], Segment{body, n})
+		if id == NoteID {
+			x.Note = append(x.Note, Segment{body, n})
+		} else {
+			x.Sockets[int(id)] = append(x.Sockets[int(id)], Segment{body, n})
+		}
 		off = body + n
 	}
 	return x, nil
 }
 
-func parseHeader(h []byte) (id int, n int64, ok bool) {
+func parseHeader(h []byte) (id int64, n int64, ok bool) {
 	if h[0] != '@' || h[11] != ' ' || h[22] != '\n' {
 		return 0, 0, false
 	}
@@ -116,7 +126,7 @@ func parseHeader(h []byte) (id int, n int64, ok bool) {
 	if err1 != nil || err2 != nil {
 		return 0, 0, false
 	}
-	return int(i), int64(l), true
+	return int64(i), int64(l), true
 }
 
 // completeLines returns how many of the n bytes at off end with a newline.
@@ -134,6 +144,18 @@ func (x *Index) Reader(f io.ReaderAt, id int) io.Reader {
 		rs[i] = io.NewSectionReader(f, s.Off, s.Len)
 	}
 	return io.MultiReader(rs...)
+}
+
+// NoteText returns the shim's log lines kept in the spool read from f
+// ("" when there are none).
+func (x *Index) NoteText(f io.ReaderAt) (string, error) {
+	var b bytes.Buffer
+	for _, s := range x.Note {
+		if _, err := io.Copy(&b, io.NewSectionReader(f, s.Off, s.Len)); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
 }
 
 // Split turns the spool of process directory dir, if it has one, into
@@ -180,10 +202,39 @@ func Split(dir string) (int, error) {
 			return 0, err
 		}
 	}
+	if err := appendNote(dir, data, x.Note); err != nil {
+		return 0, err
+	}
 	if err := os.Remove(path); err != nil {
 		return 0, err
 	}
 	return len(ids), nil
+}
+
+// appendNote appends the shim's log lines kept in the spool to the
+// process's logs.txt. A split run again after one cut short finds them
+// there already and does not add them twice.
+func appendNote(dir string, data []byte, note []Segment) error {
+	if len(note) == 0 {
+		return nil
+	}
+	var lines []byte
+	for _, s := range note {
+		lines = append(lines, data[s.Off:s.Off+s.Len]...)
+	}
+	path := filepath.Join(dir, "logs.txt")
+	if old, err := os.ReadFile(path); err == nil && bytes.HasSuffix(old, lines) {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(lines); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // mapFile maps f, read-only; nil for an empty file.

@@ -233,3 +233,40 @@ func TestSplitStopsAtMappedTailZeros(t *testing.T) {
 		t.Fatalf("split into %v, want %q and %q", got, w.want[0], w.want[1])
 	}
 }
+
+// The shim's log lines kept in a mapped tail (a last record of index
+// NoteID, shim/spool.h) go to logs.txt after what it already holds, never
+// into a socket file; a split run again after one cut short before the
+// spool was removed does not add them twice.
+func TestSplitAppendsNoteToLogs(t *testing.T) {
+	w := newSpoolWriter()
+	w.record(0, event(0, 0))
+	w.record(1, event(1, 0))
+	note := "[1.000000] WARN  [pid 7] the spool's mapped tail is full\n[1.000001] WARN  [pid 7] tcpsnitch: 2 events recorded, 5 dropped, 2 sockets\n"
+	fmt.Fprintf(&w.buf, "@%010d %010d\n%s", uint32(NoteID), len(note), note)
+	w.buf.Write(make([]byte, 4096))
+	dir := t.TempDir()
+	w.save(t, dir, w.buf.Len())
+	before := "[0.5] INFO  [pid 7] before the limit\n"
+	if err := os.WriteFile(filepath.Join(dir, "logs.txt"), []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spoolBytes := append([]byte(nil), w.buf.Bytes()...)
+	for round := 0; round < 2; round++ {
+		if _, err := Split(dir); err != nil {
+			t.Fatal(err)
+		}
+		got := readSocketFiles(t, dir)
+		if len(got) != 2 || got[0] != w.want[0].String() || got[1] != w.want[1].String() {
+			t.Fatalf("split into %v, want %q and %q", got, w.want[0], w.want[1])
+		}
+		logs, _ := os.ReadFile(filepath.Join(dir, "logs.txt"))
+		if string(logs) != before+note {
+			t.Fatalf("round %d: logs.txt holds %q, want %q", round, logs, before+note)
+		}
+		// As if the split had been killed before it removed the spool.
+		if err := os.WriteFile(filepath.Join(dir, Name), spoolBytes, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/tcpsnitch/tcpsnitch/internal/spool"
 )
@@ -124,7 +125,7 @@ func ReadProcess(dir string) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading process directory: %w", err)
 	}
-	spooled, err := readSpool(dir)
+	spooled, note, err := readSpool(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +167,11 @@ func ReadProcess(dir string) (*Process, error) {
 	} else if !os.IsNotExist(err) {
 		return nil, fmt.Errorf("reading logs: %w", err)
 	}
+	// Log lines the shim kept in the spool (the split appends them to
+	// logs.txt; a split cut short may have done so already).
+	if !strings.HasSuffix(p.Logs, note) {
+		p.Logs += note
+	}
 	return p, nil
 }
 
@@ -183,25 +189,25 @@ func (p *Process) Socket(n int) *Socket {
 // split into N.json files yet (the process or tcpsnitch itself was killed,
 // or the shim ran without the CLI). A socket's N.json left by a split cut
 // short is ignored: the spool still holds all of it.
-func readSpool(dir string) ([]*Socket, error) {
+func readSpool(dir string) ([]*Socket, string, error) {
 	path := filepath.Join(dir, spool.Name)
 	x, err := spool.Open(path)
 	if os.IsNotExist(err) {
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer f.Close()
 	var out []*Socket
 	for _, idx := range x.Indices() {
 		evs, err := ReadEvents(x.Reader(f, idx))
 		if err != nil {
-			return nil, fmt.Errorf("%s, socket %d: %w", path, idx, err)
+			return nil, "", fmt.Errorf("%s, socket %d: %w", path, idx, err)
 		}
 		s := &Socket{Index: idx, Path: filepath.Join(dir, strconv.Itoa(idx)+".json"), Events: evs}
 		if pcap := filepath.Join(dir, strconv.Itoa(idx)+".pcap"); fileExists(pcap) {
@@ -209,7 +215,8 @@ func readSpool(dir string) ([]*Socket, error) {
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	note, err := x.NoteText(f)
+	return out, note, err
 }
 
 func fileExists(path string) bool {

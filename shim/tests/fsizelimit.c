@@ -4,7 +4,9 @@
  * events recorded before or after: they go to the spool's mapped tail.
  * "inherited N": sets a limit of 20 KiB and execs itself, which starts
  * with it as with a parent's `ulimit -f`, and makes N sends: the shim
- * writes what fits and does not die. */
+ * writes what fits and does not die.
+ * "flood N": under a limit of 0, N sends of one byte, each received:
+ * more events than the mapped tail holds. Facts: sends, recvs. */
 #include "common.h"
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -21,6 +23,21 @@ int main(int argc, char **argv) {
                 return 3;
         }
         tcp_pair(AF_INET, &l, &a, &b); /* sockets 0, 1, 2 */
+        if (mode_is(argc, argv, "flood") && argc == 3) {
+                struct rlimit zero = {0, 0};
+                CHECK(setrlimit(RLIMIT_FSIZE, &zero));
+                long n = atol(argv[2]), sent = 0, received = 0;
+                char c;
+                for (long i = 0; i < n; i++) {
+                        CHECK(send(a, "x", 1, 0));
+                        sent++;
+                        CHECK(recv(b, &c, 1, 0));
+                        received++;
+                }
+                fact("sends", sent);
+                fact("recvs", received);
+                return 0;
+        }
         CALL("send", send(a, "abc", 3, 0));
         if (mode_is(argc, argv, "inherited")) {
                 sends = atoi(argv[2]);

@@ -151,3 +151,32 @@ func TestSpoolOfKilledProgram(t *testing.T) {
 	wantLayout(t, p.Dir, k, false)
 	wantRounds(t, p, k, rounds, false)
 }
+
+// A program that limits its file size to 0 and then records more than the
+// spool's 32 MiB tail in memory holds: the user is told how many events
+// were dropped and why, the trace keeps the first ones, and logs.txt (which
+// the shim could not write as a file) holds the shim's lines.
+func TestSpoolTailFullIsReported(t *testing.T) {
+	dir := t.TempDir()
+	const n = 200000 // sendto events of ~250 bytes: past 32 MiB
+	r := tcpsnitch(t, "", "-n", "-d", dir, tool("spooler"), "flood", strconv.Itoa(n))
+	if r.code != 0 {
+		t.Fatalf("exit %d stderr %q", r.code, r.errOut)
+	}
+	p := onlyProcess(t, dir, "spooler")
+	wantLayout(t, p.Dir, 1, true)
+	kept := len(p.Socket(0).OfType("sendto"))
+	if kept <= 1 || kept >= n+1 {
+		t.Fatalf("the trace holds %d of the %d sendtos: want the first ones and not all", kept, n+1)
+	}
+	events := len(p.Socket(0).Events)
+	dropped := n + 1 - kept
+	want := fmt.Sprintf("tcpsnitch: warning: %d of %d events were dropped (a process set a file size limit below 32 MiB and the spool the shim keeps in memory for it ran out; see its logs.txt); the trace is incomplete.",
+		dropped, events+dropped)
+	if !strings.Contains(r.errOut, want) {
+		t.Fatalf("tcpsnitch said:\n%s\nwant the line:\n%s", r.errOut, want)
+	}
+	if !strings.Contains(p.Logs, "the spool's mapped tail") || !strings.Contains(p.Logs, fmt.Sprintf("%d dropped", dropped)) {
+		t.Fatalf("logs.txt:\n%s", p.Logs)
+	}
+}

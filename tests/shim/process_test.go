@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -514,5 +516,47 @@ func TestResetHandHandlerThenDefaultDeath(t *testing.T) {
 				t.Errorf("killed by %v through the program's SA_RESETHAND handler: %d send events recorded, program made %d", sig, got, want)
 			}
 		})
+	}
+}
+
+// A program under a file size limit of 0 whose events outgrow the spool's
+// mapped tail (32 MiB): they were dropped uncounted, and its summary line
+// could not be written (logs.txt is a file too), so nothing told the user
+// the trace was cut. Now the tail stops at the first record that does not
+// fit, every event after it is counted as dropped, and the shim's log
+// lines (the warning and the summary) are kept in the tail itself, for
+// logs.txt.
+func TestFileSizeLimitSpoolFull(t *testing.T) {
+	const n = 80000 // 160 000 events of ~330 bytes: past 32 MiB
+	prog := build(t, "fsizelimit")
+	r := run(t, prog, nil, "flood", strconv.Itoa(n))
+	if r.fact(t, "sends") != n || r.fact(t, "recvs") != n {
+		t.Fatalf("the program made %d sends and %d recvs, want %d each", r.fact(t, "sends"), r.fact(t, "recvs"), n)
+	}
+	p := r.proc(t)
+	sends, recvs := len(sock(t, p, 1).OfType("send")), len(sock(t, p, 2).OfType("recv"))
+	inTrace := 0
+	for _, s := range p.Sockets {
+		inTrace += len(s.Events)
+	}
+	if !strings.Contains(p.Logs, "the spool's mapped tail") {
+		t.Fatalf("logs.txt says nothing of the full tail (sends %d, recvs %d in the trace):\n%s", sends, recvs, p.Logs)
+	}
+	m := regexp.MustCompile(`tcpsnitch: (\d+) events recorded, (\d+) dropped`).FindStringSubmatch(p.Logs)
+	if m == nil {
+		t.Fatalf("no summary line in logs.txt:\n%s", p.Logs)
+	}
+	recorded, _ := strconv.Atoi(m[1])
+	dropped, _ := strconv.Atoi(m[2])
+	if recorded != inTrace {
+		t.Errorf("the summary says %d events recorded, the trace holds %d", recorded, inTrace)
+	}
+	if lost := 2*n - sends - recvs; dropped != lost || lost == 0 {
+		t.Errorf("the summary says %d events dropped; %d of the program's sends and recvs are not in the trace", dropped, lost)
+	}
+	// Nothing is kept after the first loss: both sockets stop short (the
+	// program went on with both after the tail filled).
+	if sends == 0 || sends >= n || recvs == 0 || recvs >= n {
+		t.Errorf("the trace keeps %d sends and %d recvs of %d each: each socket should keep the start of its events and lose the end", sends, recvs, n)
 	}
 }

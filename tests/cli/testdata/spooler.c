@@ -4,12 +4,16 @@
  *   spooler rounds K R      K sockets; R rounds of one sendto each (length
  *                           = round + 1, 1 ms apart); then close all
  *   spooler hang K R        as rounds, then prints "sent <pid>" and sleeps until
- *                           killed (the test kills it with SIGKILL) */
+ *                           killed (the test kills it with SIGKILL)
+ *   spooler flood N         one socket's sendto, then a file size limit of 0
+ *                           (as sshd's sandboxed child sets), then N sendtos
+ *                           on it */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +35,14 @@ int main(int argc, char **argv) {
 			send_one(fd, 1);
 			close(fd);
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "flood")) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		send_one(fd, 1);
+		struct rlimit zero = {0, 0};
+		if (setrlimit(RLIMIT_FSIZE, &zero)) perror("setrlimit");
+		for (int i = 0, n = atoi(argv[2]); i < n; i++) send_one(fd, 1);
 		return 0;
 	}
 	if (argc < 4) return 2;
