@@ -62,7 +62,10 @@ func summarise(k *store.Socket, e *tracefile.RawEvent) {
 		k.LastUsec = e.TimestampUsec
 	}
 	first := k.Events == 1
-	peer := peerTypes[e.Type]
+	// An accept names a peer only as the first event of the accepted
+	// socket's own file; on the listening socket it is a connection of
+	// another file.
+	peer := peerTypes[e.Type] && (first || (e.Type != "accept" && e.Type != "accept4"))
 	mmsg := e.Type == "sendmmsg" || e.Type == "recvmmsg"
 	if e.Success && !mmsg {
 		if sendTypes[e.Type] && e.ReturnValue > 0 {

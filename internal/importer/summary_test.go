@@ -23,3 +23,29 @@ func TestSummaryCountsPeekedBytesOnce(t *testing.T) {
 		t.Fatalf("bytes received %d, want 300 (the peeked 300 are the same bytes)", k.BytesRecv)
 	}
 }
+
+// A listening socket's accepts name the peers of other sockets (each
+// accepted connection has its own file, which starts with the accept): the
+// listener has no peer, and is not "remote" for clients that were; the
+// accepted socket's peer is its client.
+func TestSummaryListenerHasNoPeer(t *testing.T) {
+	accept := tracefile.RawEvent{Type: "accept4", ReturnValue: 5, Success: true,
+		Details: []byte(`{"addr": {"sa_family": "AF_INET", "ip": "203.0.113.9", "port": "51000"}, "sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0"}}`)}
+	listener := &store.Socket{}
+	for _, e := range []tracefile.RawEvent{
+		{Type: "socket", ReturnValue: 3, Success: true, Details: []byte(`{"sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0"}}`)},
+		{Type: "bind", Success: true, Details: []byte(`{"addr": {"sa_family": "AF_INET", "ip": "0.0.0.0", "port": "8080"}}`)},
+		{Type: "listen", Success: true, Details: []byte(`{"backlog": 10}`)},
+		accept,
+	} {
+		summarise(listener, &e)
+	}
+	if listener.Peer != "" || listener.Remote {
+		t.Fatalf("listener: peer %q remote %v; want none", listener.Peer, listener.Remote)
+	}
+	accepted := &store.Socket{}
+	summarise(accepted, &accept)
+	if accepted.Peer != "203.0.113.9:51000" || !accepted.Remote {
+		t.Fatalf("accepted socket: peer %q remote %v; want its client 203.0.113.9:51000", accepted.Peer, accepted.Remote)
+	}
+}

@@ -63,6 +63,9 @@ func (s *Socket) Endpoints() string {
 	if l == "" {
 		l = "?"
 	}
+	if s.Listening {
+		return l + " (listening)" // its connections are sockets of their own
+	}
 	if r == "" {
 		if s.Local == "" {
 			return "(no address)"

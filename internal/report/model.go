@@ -74,11 +74,13 @@ type Lookup struct {
 type Socket struct {
 	Index        int            `json:"index"`
 	File         string         `json:"file"`
-	Protocol     string         `json:"protocol"` // "TCP", "UDP", or the sock_info type when neither
-	Family       string         `json:"family"`   // "IPv4", "IPv6", "" when unknown
-	Local        string         `json:"local"`    // "ip:port", "" when the trace does not say
-	Remote       string         `json:"remote"`
-	Host         string         `json:"host"` // name the remote address was looked up as (dns.json)
+	Protocol     string         `json:"protocol"`  // "TCP", "UDP", or the sock_info type when neither
+	Family       string         `json:"family"`    // "IPv4", "IPv6", "" when unknown
+	Local        string         `json:"local"`     // "ip:port", "" when the trace does not say
+	Remote       string         `json:"remote"`    // "" for a listening socket (its connections have their own files)
+	Listening    bool           `json:"listening"` // listen() succeeded on it
+	Accepted     int            `json:"accepted"`  // connections accepted from it
+	Host         string         `json:"host"`      // name the remote address was looked up as (dns.json)
 	FirstUsec    int64          `json:"first_usec"`
 	LastUsec     int64          `json:"last_usec"`
 	DurationUsec int64          `json:"duration_usec"`

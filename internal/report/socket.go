@@ -88,8 +88,17 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 		a.sockInfo(ev)
 	case t == "accept" || t == "accept4":
 		a.sockInfo(ev)
-		if ev.Success {
+		// The first event of an accepted socket's file names its peer;
+		// on the listening socket an accept names a connection of its
+		// own file, not a peer of the listener.
+		if ev.Success && s.Events == 1 {
 			a.setRemote(ev, "addr")
+		} else if ev.Success {
+			s.Accepted++
+		}
+	case t == "listen":
+		if ev.Success {
+			s.Listening = true
 		}
 	case t == "connect":
 		if s.Remote == "" || ev.Success || ev.Errno == "EINPROGRESS" {

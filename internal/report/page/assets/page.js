@@ -30,6 +30,7 @@
   function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); }
   function proto(s) { return s.protocol + (s.family === "IPv4" ? "4" : s.family === "IPv6" ? "6" : ""); }
   function ends(s) {
+    if (s.listening) return (s.local || "?") + " (listening)";
     var r = s.remote ? s.remote + (s.host ? " (" + s.host + ")" : "") : "";
     return (s.local || "?") + (r ? " → " + r : "");
   }
