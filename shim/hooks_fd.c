@@ -18,6 +18,7 @@
 #include "ownfd.h"
 #include "real.h"
 #include "record.h"
+#include "sockstream.h"
 #include "tcpinfo.h"
 #include "tstate.h"
 
@@ -236,10 +237,11 @@ EXPORT void closefrom(int lowfd) {
 /* ---- what the shim cannot see ---- */
 
 /* stdio reads and writes on a socket go through libc's internal calls,
- * which no hook sees (docs/shim.md, "What the shim cannot see"). Said
- * once per process and kind, as a warning: the CLI prints it after the
- * run, so a trace that lacks those bytes is not taken for complete (busybox
- * wget reads and writes through fdopen; bash's printf >&3 after
+ * which no hook sees (docs/shim.md, "What the shim cannot see"): on the
+ * standard streams, and on bionic after fdopen (glibc's fdopen streams are
+ * the shim's: sockstream.h). Said once per process and kind, as a
+ * warning: the CLI prints it after the run, so a trace that lacks those
+ * bytes is not taken for complete (bash's printf >&3 after
  * exec 3<>/dev/tcp/... writes through stdout). */
 enum { STDIO_FDOPEN, STDIO_STDFD };
 static int stdio_warned[2];
@@ -458,19 +460,34 @@ EXPORT int fclose(FILE *f) {
 	int fd = fileno(f); /* -1 for a stream with no fd (fmemopen) */
 	errno = saved;
 	if (fd < 0) return REAL(fclose)(f);
-	return tcpsnitch_close_hook(fd, real_fclose, (uint64_t)(uintptr_t)f);
+	int flush_errno = 0;
+	bool flushed = sockstream_before_fclose(f, &flush_errno);
+	int ret = tcpsnitch_close_hook(fd, real_fclose, (uint64_t)(uintptr_t)f);
+	if (!flushed && ret == 0) { /* fclose fails when its flush does */
+		errno = flush_errno;
+		ret = EOF;
+	}
+	return ret;
 }
 
+/* A traced socket's stream reads and writes through the hooks where libc
+ * allows it (sockstream.h). */
 EXPORT FILE *fdopen(int fd, const char *mode) {
-	FILE *f = REAL(fdopen)(fd, mode);
+	struct sock *s = live() ? traced(fd) : NULL;
+	FILE *f;
+	if (s && sockstream_supported()) {
+		call_mark(RID_fdopen); /* its duration: from here */
+		f = sockstream_open(fd, mode);
+	} else {
+		f = REAL(fdopen)(fd, mode);
+	}
 	int err = errno;
-	struct sock *s = traced(fd);
 	if (s) {
 		struct event ev;
 		ev_init(&ev, EV_FDOPEN, f != NULL, !f, err); /* 1/0, as the original */
 		snprintf(ev.d.fdopen.mode, sizeof ev.d.fdopen.mode, "%s", mode ? mode : "");
 		record(s, fd, &ev);
-		if (f) warn_stdio(STDIO_FDOPEN);
+		if (f && !sockstream_supported()) warn_stdio(STDIO_FDOPEN);
 	}
 	errno = err;
 	return f;

@@ -18,6 +18,7 @@
 #include "sandbox.h"
 #include "record.h"
 #include "sigblock.h"
+#include "sockstream.h"
 #include "tstate.h"
 #include "writer.h"
 
@@ -142,6 +143,7 @@ static void atfork_child(void) {
 	log_reset_after_fork();
 	writer_reset_after_fork();
 	sandbox_reset_after_fork();
+	sockstream_reset_after_fork();
 	socks_reset_after_fork();
 	capture_reset_after_fork();
 	epoll_map_reset_after_fork();
@@ -220,6 +222,9 @@ __attribute__((constructor)) static void shim_constructor(void) {
 
 __attribute__((destructor)) static void shim_destructor(void) {
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ST_READY) return;
+	/* exit writes stdio buffers after the destructors: those of the
+	 * socket streams are written now, to be in the trace. */
+	sockstream_flush_all();
 	capture_stop_all();
 	shim_flush_before_leaving();
 	exiting = true;
