@@ -305,7 +305,15 @@ void writer_wait_drain(void) {
 }
 
 void writer_flush_from_signal(int timeout_ms) {
-	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) return;
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1) {
+		/* No writer: nothing was recorded to write, but the CLI still
+		 * learns that this process was traced (apt kills its methods
+		 * with SIGINT; without this line it said they were not). One
+		 * open, write and close: nothing a handler may not do. */
+		runlog_summary(__atomic_load_n(&events_written, __ATOMIC_RELAXED),
+			       __atomic_load_n(&events_dropped, __ATOMIC_RELAXED), socks_count());
+		return;
+	}
 	unsigned gen = __atomic_load_n(&flush_gen, __ATOMIC_ACQUIRE);
 	/* Final: the interrupted code may be frozen holding a socket's lock. */
 	__atomic_store_n(&final_req, 1, __ATOMIC_RELEASE);

@@ -55,3 +55,23 @@ func TestSetuidProgramIsWarnedAbout(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", r.code, r.errOut)
 	}
 }
+
+// A traced program killed by a signal before it used any socket (apt
+// kills its download methods with SIGINT once it has their capabilities):
+// the shim was loaded and tracing, so the run must not say the program was
+// not traced. It did: the shim's flush on a fatal signal wrote nothing
+// when there was nothing to write, not even the line that tells the CLI
+// the process was traced.
+func TestProgramKilledBeforeAnySocketIsNotCalledUntraced(t *testing.T) {
+	script := `sleep 30 & pid=$!; sleep 0.3; kill -TERM $pid; wait $pid; echo "status $?"`
+	r := tcpsnitch(t, "", "-n", "-d", t.TempDir(), "sh", "-c", script)
+	if r.code != 0 || strings.TrimSpace(r.out) != "status 143" {
+		t.Fatalf("exit %d, stdout %q (want sleep killed by SIGTERM: status 143), stderr %q", r.code, r.out, r.errOut)
+	}
+	if strings.Contains(r.errOut, "never reported") {
+		t.Fatalf("the killed sleep is called untraced:\n%s", r.errOut)
+	}
+	if !strings.Contains(r.errOut, "the trace is empty: sh used no internet socket.") {
+		t.Fatalf("stderr %q, want the trace called empty (no process used a socket)", r.errOut)
+	}
+}
