@@ -82,7 +82,12 @@ struct event {
 	uint32_t extra_len; /* bytes at extra */
 	void *extra;        /* heap data freed by the writer (big arrays) */
 	union {
-		struct ev_sockinfo sock; /* socket, forked_socket, ghost_socket */
+		struct ev_sockinfo sock; /* socket */
+		struct {
+			struct ev_sockinfo sock;
+			struct ev_addr local, peer; /* family 0: not known */
+			uint8_t listening;
+		} found; /* forked_socket, ghost_socket */
 		struct ev_addr addr;     /* bind, connect, getsockname, getpeername */
 		struct {
 			struct ev_addr addr;

@@ -319,8 +319,11 @@ static void details_json(struct jw *w, const struct event *ev) {
 		sockinfo_json(w, &ev->d.sock);
 		break;
 	case EV_FORKED_SOCKET: case EV_GHOST_SOCKET:
-		sockinfo_json(w, &ev->d.sock);
+		sockinfo_json(w, &ev->d.found.sock);
 		jw_int(w, "fd", ev->ret); /* return_value is 0, as the original's */
+		if (ev->d.found.local.family) addr_json(w, "sockname", &ev->d.found.local);
+		if (ev->d.found.peer.family) addr_json(w, "peername", &ev->d.found.peer);
+		if (ev->d.found.listening) jw_bool(w, "listening", true);
 		break;
 	case EV_BIND: case EV_CONNECT: case EV_GETSOCKNAME: case EV_GETPEERNAME:
 		if (ev->d.addr.family) addr_json(w, "addr", &ev->d.addr);

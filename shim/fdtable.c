@@ -61,7 +61,7 @@ void fdt_fork_child(void) {
 					continue;
 				}
 				old->forked_to = s;
-				record_sockinfo_event(s, EV_FORKED_SOCKET, fd, &old->info);
+				record_found_event(s, EV_FORKED_SOCKET, fd, &old->info);
 			}
 			s->refs++;
 			blocks[b][i] = (uintptr_t)s;
@@ -106,7 +106,7 @@ struct sock *fdt_get_slow(int fd, uintptr_t v) {
 		sock_abandon(s);
 		return expected > FD_CLOSING ? (struct sock *)expected : NULL;
 	}
-	record_sockinfo_event(s, EV_GHOST_SOCKET, fd, &info);
+	record_found_event(s, EV_GHOST_SOCKET, fd, &info);
 	return s;
 }
 

@@ -194,6 +194,20 @@ void record(struct sock *s, int fd, struct event *ev) {
 	if (UNLIKELY(shim_exiting())) writer_flush_all(true);
 }
 
+void record_found_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info) {
+	struct event ev;
+	ev_init(&ev, type, fd, false, 0);
+	ev.fake = true;
+	ev.d.found.sock = *info;
+	struct tstate *ts = tstate_get();
+	int was = ts->in_shim; /* the shim's calls, not the program's */
+	ts->in_shim = 1;
+	sock_endpoints(fd, &ev.d.found.local, &ev.d.found.peer, &ev.d.found.listening);
+	ts->in_shim = was;
+	s->last_info_usec = ev.ts_usec;
+	record(s, fd, &ev);
+}
+
 void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info) {
 	struct event ev;
 	ev_init(&ev, type, fd, false, 0);

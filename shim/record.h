@@ -41,6 +41,9 @@ void record(struct sock *s, int fd, struct event *ev);
 /* A pseudo event carrying only sock_info (forked_socket, ghost_socket)
  * or the socket() event of a new socket. */
 void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
+/* forked_socket or ghost_socket: a socket found already made, with where
+ * it is bound and connected (sock_endpoints). */
+void record_found_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
 
 /* Moves the events signal handlers recorded into their sockets (the
  * writer's pass calls it; record() does when there are some). */

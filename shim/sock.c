@@ -1,10 +1,12 @@
 #include "sock.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "log.h"
 #include "real.h"
 #include "hazard.h"
@@ -91,6 +93,23 @@ int sock_classify(int fd, struct ev_sockinfo *info) {
 	info->cloexec = fdfl >= 0 && (fdfl & FD_CLOEXEC);
 	info->nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	return FD_KIND_INET;
+}
+
+void sock_endpoints(int fd, struct ev_addr *local, struct ev_addr *peer, uint8_t *listening) {
+	memset(local, 0, sizeof *local);
+	memset(peer, 0, sizeof *peer);
+	*listening = 0;
+	if (__atomic_load_n(&seccomp_on, __ATOMIC_ACQUIRE)) return;
+	int saved = errno;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) == 0) addr_from_sockaddr(local, (struct sockaddr *)&ss, len);
+	len = sizeof ss;
+	if (REAL(getpeername)(fd, (struct sockaddr *)&ss, &len) == 0) addr_from_sockaddr(peer, (struct sockaddr *)&ss, len);
+	int on = 0;
+	len = sizeof on;
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on) *listening = 1;
+	errno = saved;
 }
 
 /* Records for sockets created in a signal handler (socket(), accept() or a

@@ -71,6 +71,10 @@ int sock_classify(int fd, struct ev_sockinfo *info);
  * (Chromium's renderers die of SIGSYS on getsockopt, getsockname, even
  * for its own IPC sockets): such fds stay untraced. */
 void sock_seccomp_installed(void);
+/* Where a socket found already made (inherited, received) is bound and
+ * connected, and whether it listens: what its first events would have
+ * said. Nothing is asked once a seccomp filter is in (see above). */
+void sock_endpoints(int fd, struct ev_addr *local, struct ev_addr *peer, uint8_t *listening);
 /* Fills info from socket()'s arguments. */
 void sock_info_from_args(struct ev_sockinfo *info, int domain, int type, int protocol);
 bool sock_is_inet_domain(int domain);

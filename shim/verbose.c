@@ -343,7 +343,7 @@ void verbose_print(int fd, const struct event *ev) {
 		break;
 	case EV_FORKED_SOCKET: case EV_GHOST_SOCKET:
 		put(&l, "--- %s %d: ", event_names[ev->type], fd);
-		put_sock(&l, &ev->d.sock);
+		put_sock(&l, &ev->d.found.sock);
 		put(&l, " ---");
 		break;
 	case EV_SOCKET:

@@ -35,6 +35,12 @@ type detailsOfInterest struct {
 		IP   string `json:"ip"`
 		Port any    `json:"port"`
 	} `json:"addr"`
+	// A forked_socket's or ghost_socket's peer (the socket was found
+	// connected: a forked server's connection).
+	Peername *struct {
+		IP   string `json:"ip"`
+		Port any    `json:"port"`
+	} `json:"peername"`
 	Mmsg []struct {
 		Transmitted int64 `json:"transmitted_bytes"`
 	} `json:"mmsghdr_vec"`
@@ -98,6 +104,9 @@ func summarise(k *store.Socket, e *tracefile.RawEvent) {
 				k.BytesRecv += m.Transmitted
 			}
 		}
+	}
+	if first && d.Peername != nil && (e.Type == "forked_socket" || e.Type == "ghost_socket") {
+		d.Addr, peer = d.Peername, true
 	}
 	// "Connected to, accepted from, or exchanged datagrams with": a
 	// connect in progress counts, a refused one does not.

@@ -49,3 +49,15 @@ func TestSummaryListenerHasNoPeer(t *testing.T) {
 		t.Fatalf("accepted socket: peer %q remote %v; want its client 203.0.113.9:51000", accepted.Peer, accepted.Remote)
 	}
 }
+
+// A socket a fork child inherited, connected: its forked_socket names the
+// peer (a forked server's connection), which the summary takes.
+func TestSummaryForkedSocketPeer(t *testing.T) {
+	k := &store.Socket{}
+	e := tracefile.RawEvent{Type: "forked_socket", Success: true,
+		Details: []byte(`{"sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0"}, "fd": 5, "sockname": {"sa_family": "AF_INET", "ip": "10.0.0.1", "port": "22"}, "peername": {"sa_family": "AF_INET", "ip": "203.0.113.9", "port": "51000"}}`)}
+	summarise(k, &e)
+	if k.Peer != "203.0.113.9:51000" || !k.Remote || k.Domain != "AF_INET" {
+		t.Fatalf("peer %q remote %v domain %q; want 203.0.113.9:51000, true, AF_INET", k.Peer, k.Remote, k.Domain)
+	}
+}

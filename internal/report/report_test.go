@@ -286,3 +286,29 @@ func TestPeekedBytesCountOnce(t *testing.T) {
 		t.Fatalf("bytes received %d, want 300 (the peeked 300 are the same bytes)", got)
 	}
 }
+
+// A fork child's inherited sockets start with forked_socket, which says
+// where the socket is bound and connected: a forked server's connection
+// shows its client, its inherited listener shows as listening.
+func TestForkedSocketsShowTheirEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "meta", "app"), "app\n")
+	conn := `{"sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0", "SOCK_CLOEXEC": false, "SOCK_NONBLOCK": false}, "fd": 5, ` +
+		`"sockname": {"sa_family": "AF_INET", "ip": "127.0.0.1", "port": "5432"}, "peername": {"sa_family": "AF_INET", "ip": "127.0.0.1", "port": "40000"}}`
+	lst := `{"sock_info": {"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "0", "SOCK_CLOEXEC": false, "SOCK_NONBLOCK": false}, "fd": 3, ` +
+		`"sockname": {"sa_family": "AF_INET", "ip": "0.0.0.0", "port": "5432"}, "listening": true}`
+	write(t, filepath.Join(dir, "app_001", "0.json"), ev("forked_socket", t0, 0, "", 8, -1, lst))
+	write(t, filepath.Join(dir, "app_001", "1.json"), ev("forked_socket", t0, 0, "", 8, -1, conn)+
+		ev("send", t0+100, 10, "", 8, 1000, `{"bytes": 10}`))
+	r, err := report.Build(dir, report.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	socks := r.Processes[0].Sockets
+	if got := socks[0].Endpoints(); got != "0.0.0.0:5432 (listening)" {
+		t.Errorf("inherited listener: %q", got)
+	}
+	if got := socks[1].Endpoints(); got != "127.0.0.1:5432 → 127.0.0.1:40000" {
+		t.Errorf("inherited connection: %q", got)
+	}
+}

@@ -84,7 +84,19 @@ func (a *sockAcc) add(ev *tracefile.Raw, keep bool) {
 		a.fails[[2]string{ev.Type, ev.Errno}]++
 	}
 	switch t := ev.Type; {
-	case t == "socket" || t == "forked_socket" || t == "ghost_socket" || t == "dup" || t == "dup2" || t == "dup3":
+	case t == "forked_socket" || t == "ghost_socket":
+		// A socket found made (inherited, received): the shim says where
+		// it is bound and connected, as its bind/connect/accept would.
+		a.sockInfo(ev)
+		if ip, port, ok := addrOf(ev, "sockname"); ok && port != "0" {
+			s.Local = net.JoinHostPort(ip, port)
+			a.family(ev)
+		}
+		a.setRemote(ev, "peername")
+		if l, _ := ev.DetailBool("listening"); l {
+			s.Listening = true
+		}
+	case t == "socket" || t == "dup" || t == "dup2" || t == "dup3":
 		a.sockInfo(ev)
 	case t == "accept" || t == "accept4":
 		a.sockInfo(ev)

@@ -83,6 +83,22 @@ func TestFork(t *testing.T) {
 	if sends != 1 {
 		t.Errorf("child: %d send events, want 1", sends)
 	}
+	// Where each inherited socket is bound and connected, as the program
+	// itself saw its sockets (getsockname in tcp_pair): the child's file
+	// of a server's connection names its peer.
+	lport, cport := r.fact(t, "listen_port"), r.fact(t, "client_port")
+	found := func(i int) tracefile.Event { return sock(t, child, i).Events[0] }
+	addr(t, found(0), "AF_INET", lport, "sockname")
+	addr(t, found(1), "AF_INET", cport, "sockname")
+	addr(t, found(1), "AF_INET", lport, "peername")
+	addr(t, found(2), "AF_INET", lport, "sockname")
+	addr(t, found(2), "AF_INET", cport, "peername")
+	for i, want := range []bool{true, false, false} {
+		got, _ := found(i).DetailBool("listening")
+		if _, hasPeer := found(i).Detail("peername"); got != want || hasPeer == want {
+			t.Errorf("child socket %d: listening %v, peername given %v; want listening %v", i, got, hasPeer, want)
+		}
+	}
 	ns := sock(t, child, 3)
 	if got := strings.Join(ns.Types(), ","); got != "socket,close" {
 		t.Errorf("child's own socket: events %s, want socket,close", got)
@@ -107,6 +123,9 @@ func TestExec(t *testing.T) {
 	inh := sock(t, a, 0)
 	if first := inh.Events[0]; !first.FakeCall || first.Type != "ghost_socket" {
 		t.Errorf("inherited socket after exec starts with %s (fake %v), want ghost_socket", first.Type, first.FakeCall)
+	} else {
+		addr(t, first, "AF_INET", r.fact(t, "client_port"), "sockname")
+		addr(t, first, "AF_INET", r.fact(t, "listen_port"), "peername")
 	}
 	expectCallAt(t, r, inh, "send", 1, 0, "")
 	own := sock(t, a, 1)
