@@ -1,10 +1,12 @@
 package realprogs
 
 import (
+	"errors"
 	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -33,7 +35,13 @@ type relay struct {
 	perConn map[int][]*connBytes
 }
 
-type connBytes struct{ fromClient, toServer, fromServer, toClient atomic.Int64 }
+type connBytes struct {
+	fromClient, toServer, fromServer, toClient atomic.Int64
+	// The client reset the connection: it closed it with bytes it had not
+	// read (Chromium cancels a duplicate request that way), so toClient
+	// is more than it read.
+	clientReset atomic.Bool
+}
 
 func newRelay(t *testing.T, backend string) *relay {
 	t.Helper()
@@ -77,7 +85,12 @@ func (r *relay) pipe(client *net.TCPConn) {
 	r.mu.Unlock()
 	var both sync.WaitGroup
 	both.Add(2)
-	go func() { defer both.Done(); copyCounting(server, client, &c.fromClient, &c.toServer) }()
+	go func() {
+		defer both.Done()
+		if err := copyCounting(server, client, &c.fromClient, &c.toServer); errors.Is(err, syscall.ECONNRESET) {
+			c.clientReset.Store(true)
+		}
+	}()
 	go func() { defer both.Done(); copyCounting(client, server, &c.fromServer, &c.toClient) }()
 	both.Wait()
 	r.fromClient.Add(c.fromClient.Load())
@@ -97,8 +110,8 @@ func (r *relay) connsFrom(port int) []*connBytes {
 // copyCounting moves src to dst until src ends, counting what was read and
 // what dst accepted; once dst refuses, the rest of src is still read (and
 // dropped) so the sender's bytes all leave the wire; then dst's write half
-// closes.
-func copyCounting(dst, src *net.TCPConn, read, written *atomic.Int64) {
+// closes. It returns how reading src ended (io.EOF for a clean close).
+func copyCounting(dst, src *net.TCPConn, read, written *atomic.Int64) error {
 	buf := make([]byte, 64<<10)
 	dstOK := true
 	for {
@@ -110,10 +123,10 @@ func copyCounting(dst, src *net.TCPConn, read, written *atomic.Int64) {
 			dstOK = werr == nil
 		}
 		if err != nil {
-			break
+			dst.CloseWrite()
+			return err
 		}
 	}
-	dst.CloseWrite()
 }
 
 // settle waits until every relayed connection has ended on both sides, so
