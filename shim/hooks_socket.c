@@ -37,7 +37,7 @@ EXPORT int socket(int domain, int type, int protocol) {
 	struct ev_sockinfo info;
 	sock_info_from_args(&info, domain, type, protocol);
 	struct sock *s = track_new_fd(fd, &info);
-	if (s) record_sockinfo_event(s, EV_SOCKET, fd, &info);
+	if (s) record_socket_event(s, fd, &info);
 	/* -c: the process's capture handle opens now, before any packet. */
 	if (UNLIKELY(opt.capture) && s) capture_maybe_start(s, fd);
 	errno = err;

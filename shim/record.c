@@ -208,10 +208,9 @@ void record_found_event(struct sock *s, int type, int fd, const struct ev_sockin
 	record(s, fd, &ev);
 }
 
-void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info) {
+void record_socket_event(struct sock *s, int fd, const struct ev_sockinfo *info) {
 	struct event ev;
-	ev_init(&ev, type, fd, false, 0);
-	ev.fake = type != EV_SOCKET;
+	ev_init(&ev, EV_SOCKET, fd, false, 0);
 	ev.d.sock = *info;
 	s->last_info_usec = ev.ts_usec;
 	record(s, fd, &ev);

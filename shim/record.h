@@ -38,9 +38,8 @@ static inline void ev_init(struct event *ev, int type, int64_t ret, bool failed,
 
 /* Appends ev to s (copied). fd is the fd the call used, for TCP_INFO and -v. */
 void record(struct sock *s, int fd, struct event *ev);
-/* A pseudo event carrying only sock_info (forked_socket, ghost_socket)
- * or the socket() event of a new socket. */
-void record_sockinfo_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);
+/* The socket() event of a new socket. */
+void record_socket_event(struct sock *s, int fd, const struct ev_sockinfo *info);
 /* forked_socket or ghost_socket: a socket found already made, with where
  * it is bound and connected (sock_endpoints). */
 void record_found_event(struct sock *s, int type, int fd, const struct ev_sockinfo *info);

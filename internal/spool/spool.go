@@ -202,7 +202,7 @@ func Split(dir string) (int, error) {
 			return 0, err
 		}
 	}
-	if err := appendNote(dir, data, x.Note); err != nil {
+	if err := appendNote(dir, data, x); err != nil {
 		return 0, err
 	}
 	if err := os.Remove(path); err != nil {
@@ -214,14 +214,15 @@ func Split(dir string) (int, error) {
 // appendNote appends the shim's log lines kept in the spool to the
 // process's logs.txt. A split run again after one cut short finds them
 // there already and does not add them twice.
-func appendNote(dir string, data []byte, note []Segment) error {
-	if len(note) == 0 {
+func appendNote(dir string, data []byte, x *Index) error {
+	if len(x.Note) == 0 {
 		return nil
 	}
-	var lines []byte
-	for _, s := range note {
-		lines = append(lines, data[s.Off:s.Off+s.Len]...)
+	text, err := x.NoteText(bytes.NewReader(data))
+	if err != nil {
+		return err
 	}
+	lines := []byte(text)
 	path := filepath.Join(dir, "logs.txt")
 	if old, err := os.ReadFile(path); err == nil && bytes.HasSuffix(old, lines) {
 		return nil
